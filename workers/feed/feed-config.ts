@@ -1,0 +1,68 @@
+/**
+ * Configuration of the feed Durable Object: universe filters, book freshness, liveness
+ * timings, backoff bounds and the disconnect breaker. Parsed once (zod) with defaults;
+ * every number the feed uses comes from here. Units: prices in $0.0001, money in
+ * micro-dollars, counts in 1/100 contract, durations in ms (shared/kalshi/units.ts).
+ */
+import { z } from "zod";
+
+export const UniverseConfig = z.object({
+  /** The favourite side's best bid must be at least this (0.85). */
+  minFavouritePrice: z.number().int().min(0).max(10_000).default(8_500),
+  /** Money resting at the favourite side's best bid: at least $500. */
+  minBestBidDepth: z.number().int().min(0).default(500_000_000),
+  /** 24 h volume valued at the favourite price: at least $10 000. */
+  minVolume24h: z.number().int().min(0).default(10_000_000_000),
+  /** Favourite side's ask minus bid: at most 2 c. */
+  maxSpread: z.number().int().min(0).default(200),
+  /** The exit target above the entry (ask): +2 c ... */
+  targetOffset: z.number().int().min(0).default(200),
+  /** ... which must stay at or below 0.99. */
+  maxTargetPrice: z.number().int().min(0).max(10_000).default(9_900),
+  /** A market closing within this window is not entered (and left). */
+  exitWindowMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(60 * 60_000),
+  /** Upper bound on subscribed markets, highest 24 h volume first. */
+  maxMarkets: z.number().int().min(1).default(200),
+});
+export type UniverseConfig = z.infer<typeof UniverseConfig>;
+
+export const FeedConfig = z.object({
+  universe: UniverseConfig.default(UniverseConfig.parse({})),
+  /** A book whose stream has said nothing for this long is not fresh. */
+  maxBookAgeMs: z.number().int().min(1).default(10_000),
+  /** Alarm period; the issue caps it at 30 s. */
+  heartbeatMs: z.number().int().min(100).max(30_000).default(5_000),
+  /** After this much silence the feed sends a cheap probe command (list_subscriptions). */
+  probeAfterMs: z.number().int().min(1).default(10_000),
+  /** A socket silent this long (probe unanswered included) is reconnected. */
+  silentReconnectMs: z.number().int().min(1).default(20_000),
+  /** Silent or down this long trips the disconnect breaker (entries stop). */
+  breakerMs: z.number().int().min(1).default(15_000),
+  backoffBaseMs: z.number().int().min(1).default(1_000),
+  backoffMaxMs: z.number().int().min(1).default(30_000),
+  /** Jitter as a fraction of the current step, added on top (never below the step). */
+  backoffJitter: z.number().min(0).max(1).default(0.2),
+  /** Reply deadline for every command sent on the socket. */
+  commandTimeoutMs: z.number().int().min(1).default(5_000),
+  universeRefreshMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .default(5 * 60_000),
+  /** Streamed-versus-REST top-of-book cross-check period and sample size. */
+  crossCheckMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .default(3 * 60_000),
+  crossCheckSample: z.number().int().min(0).default(3),
+  /** Log at most one sample per kind of bad input. */
+  logSamples: z.boolean().default(true),
+});
+export type FeedConfig = z.infer<typeof FeedConfig>;
+
+export const DEFAULT_FEED_CONFIG: FeedConfig = FeedConfig.parse({});

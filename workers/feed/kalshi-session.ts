@@ -1,0 +1,189 @@
+/**
+ * One Kalshi WebSocket session: owns command ids (unique per session, from 1), matches
+ * replies (`subscribed`, `ok`, `unsubscribed`, `error`, or the snapshots answering
+ * `get_snapshot`) to the command that caused them, and gives each command a deadline.
+ * Every text frame goes first to `handlers.onFrame` (the book hot path); the session only
+ * JSON-parses frames that carry an `"id"` key, so deltas are parsed once, by the book.
+ * The socket is injected (`SessionSocket`), so tests drive it with a fake or one end of a
+ * `WebSocketPair`; `bindSocket` attaches a real WebSocket. Nothing a frame contains throws
+ * out of `handleText`. Used by the feed object, one session per connection.
+ */
+
+export interface SessionSocket {
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface ReplyFrame {
+  id: number;
+  type: string;
+  sid?: number;
+  seq?: number;
+  msg?: unknown;
+}
+
+export type CommandOutcome =
+  | { ok: true; reply: ReplyFrame }
+  | { ok: false; kind: "error"; code: number; message: string }
+  | { ok: false; kind: "timeout" }
+  | { ok: false; kind: "closed" };
+
+export interface SessionHandlers {
+  /** Every text frame, in arrival order, before reply matching. */
+  onFrame(text: string): void;
+  /** The socket closed or errored; pending commands have been settled as `closed`. */
+  onClose(code: number, reason: string): void;
+  /** An `error` frame no pending command claims (e.g. code 25 buffer overflow on a sid). */
+  onServerError?(code: number, message: string, sid: number | undefined): void;
+  /** `onFrame` threw; the frame was dropped. */
+  onHandlerError?(err: unknown): void;
+}
+
+export interface SessionOptions {
+  nowMs: () => number;
+  timeoutMs: number;
+  /** Arms a timer that calls `expire`; default `setTimeout`. Tests pass a no-op and call `expire`. */
+  setTimer?: (fn: () => void, ms: number) => void;
+}
+
+interface Pending {
+  cmd: string;
+  deadlineMs: number;
+  resolve: (o: CommandOutcome) => void;
+}
+
+function asReply(v: unknown): ReplyFrame | null {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.id !== "number" || !Number.isInteger(o.id) || typeof o.type !== "string") return null;
+  const r: ReplyFrame = { id: o.id, type: o.type, msg: o.msg };
+  if (typeof o.sid === "number") r.sid = o.sid;
+  if (typeof o.seq === "number") r.seq = o.seq;
+  return r;
+}
+
+export class KalshiSession {
+  readonly #socket: SessionSocket;
+  readonly #handlers: SessionHandlers;
+  readonly #opts: SessionOptions;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #closed = false;
+
+  constructor(socket: SessionSocket, handlers: SessionHandlers, opts: SessionOptions) {
+    this.#socket = socket;
+    this.#handlers = handlers;
+    this.#opts = opts;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Sends `{id, cmd, params}` and settles with the reply, an error, a timeout or `closed`. */
+  send(cmd: string, params?: Record<string, unknown>): Promise<CommandOutcome> {
+    if (this.#closed) return Promise.resolve({ ok: false, kind: "closed" });
+    const id = this.#nextId++;
+    const frame = params === undefined ? { id, cmd } : { id, cmd, params };
+    return new Promise<CommandOutcome>((resolve) => {
+      this.#pending.set(id, { cmd, deadlineMs: this.#opts.nowMs() + this.#opts.timeoutMs, resolve });
+      try {
+        this.#socket.send(JSON.stringify(frame));
+      } catch {
+        this.#settle(id, { ok: false, kind: "closed" });
+        return;
+      }
+      const setTimer = this.#opts.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
+      setTimer(() => this.expire(this.#opts.nowMs()), this.#opts.timeoutMs + 1);
+    });
+  }
+
+  /** Settles every command whose deadline has passed as `timeout`; returns how many. */
+  expire(nowMs: number): number {
+    let n = 0;
+    for (const [id, p] of this.#pending) {
+      if (nowMs >= p.deadlineMs) {
+        this.#settle(id, { ok: false, kind: "timeout" });
+        n++;
+      }
+    }
+    return n;
+  }
+
+  handleText(text: string): void {
+    if (this.#closed) return;
+    try {
+      this.#handlers.onFrame(text);
+    } catch (err) {
+      this.#handlers.onHandlerError?.(err);
+    }
+    // Replies carry a top-level "id"; data frames only carry "market_id"/"trade_id"-style keys.
+    if (!text.includes('"id"')) return;
+    let reply: ReplyFrame | null;
+    try {
+      reply = asReply(JSON.parse(text));
+    } catch {
+      return; // malformed: the frame handler has counted it
+    }
+    if (reply === null) return;
+    if (reply.type === "error") {
+      const m = (typeof reply.msg === "object" && reply.msg !== null ? reply.msg : {}) as Record<
+        string,
+        unknown
+      >;
+      const code = typeof m.code === "number" ? m.code : 0;
+      const message = typeof m.msg === "string" ? m.msg : "";
+      if (this.#pending.has(reply.id)) this.#settle(reply.id, { ok: false, kind: "error", code, message });
+      else this.#safe(() => this.#handlers.onServerError?.(code, message, reply.sid));
+      return;
+    }
+    if (this.#pending.has(reply.id)) this.#settle(reply.id, { ok: true, reply });
+  }
+
+  /** The socket closed (or errored): settle everything once and tell the owner. */
+  handleClose(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const id of [...this.#pending.keys()]) this.#settle(id, { ok: false, kind: "closed" });
+    this.#safe(() => this.#handlers.onClose(code, reason));
+  }
+
+  /** Closes the socket from our side; `onClose` fires once. */
+  close(code = 1000, reason = "client close"): void {
+    try {
+      this.#socket.close(code, reason);
+    } catch {
+      // already closed
+    }
+    this.handleClose(code, reason);
+  }
+
+  #settle(id: number, o: CommandOutcome): void {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    p.resolve(o);
+  }
+
+  #safe(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#handlers.onHandlerError?.(err);
+    }
+  }
+}
+
+/** Wires a real (accepted) WebSocket's events into a session. */
+export function bindSocket(ws: WebSocket, session: KalshiSession): void {
+  ws.addEventListener("message", (ev) => {
+    if (typeof ev.data === "string") session.handleText(ev.data);
+    else session.handleText(new TextDecoder().decode(ev.data as ArrayBuffer));
+  });
+  ws.addEventListener("close", (ev) => session.handleClose(ev.code, ev.reason));
+  ws.addEventListener("error", () => session.handleClose(1006, "socket error"));
+}
