@@ -19,8 +19,12 @@ export const COUNT_DECIMALS = 2;
 export const MONEY_DECIMALS = 6;
 /** Largest count we accept: 100 million contracts, far above any Kalshi position limit. */
 export const MAX_COUNT = 100_000_000 * COUNT_SCALE;
-/** Largest absolute money value we accept: $1 trillion, still exact in a double. */
-export const MAX_MONEY = 1_000_000_000_000 * MONEY_SCALE;
+/**
+ * Largest absolute money value we accept: $1 billion = 1e15 micro-dollars, below 2^53 so every
+ * value is exact in a double. ($1 trillion would be 1e18 micros, past 2^53: parseMoney then
+ * returned silently rounded values such as "12345678901.234567" -> 12345678901234568.)
+ */
+export const MAX_MONEY = 1_000_000_000 * MONEY_SCALE;
 
 export type PriceUnits = number;
 export type CountUnits = number;
