@@ -241,7 +241,7 @@ function toPkcs8(der: Uint8Array<ArrayBuffer>, label: string): Uint8Array<ArrayB
     if (!bytesEqual(der, oid, RSA_ENCRYPTION_OID)) {
       const dotted = oidString(der, oid);
       const name = KNOWN_ALGORITHMS[dotted] ?? "unknown algorithm";
-      throw keyError(`it is a ${name} key (OID ${dotted}), not an RSA key; Kalshi API keys are RSA`);
+      throw keyError(`its algorithm is ${name} (OID ${dotted}), not RSA; Kalshi API keys are RSA`);
     }
     const inner = readTlv(der, k2.valueStart, k2.end);
     if (inner.end !== k2.end || !isRsaPrivateKey(der, inner)) throw new DerError("bad RSA payload");
