@@ -462,13 +462,25 @@ describe("domain converters", () => {
     });
   });
 
-  it("converts price_ranges of a price level structure change into integer bands", () => {
+  it("turns price_ranges of a price level structure change into a tick grid", () => {
     const e = toLifecycleEvent(
       MarketLifecycleV2.parse(fixture("ws_market_lifecycle_v2_price_level_structure_updated")),
     );
     expect(e.eventType).toBe("price_level_structure_updated");
     expect(e.priceLevelStructure).toBe("deci_cent");
-    expect(e.priceRanges).toEqual([{ start: 0, end: 10_000, step: 10 }]);
+    expect(e.tickGrid?.bands).toEqual([{ start: 0, end: 10_000, step: 10 }]);
+    expect(e.tickGridError).toBeUndefined();
+  });
+
+  it("reports price_ranges that do not form a grid instead of throwing", () => {
+    const m = fixture("ws_market_lifecycle_v2_price_level_structure_updated");
+    m.msg.price_ranges = [
+      { start: "0.0000", end: "0.1000", step: "0.0010" },
+      { start: "0.2000", end: "1.0000", step: "0.0100" },
+    ];
+    const e = toLifecycleEvent(MarketLifecycleV2.parse(m));
+    expect(e.tickGrid).toBeUndefined();
+    expect(e.tickGridError).toContain("gap");
   });
 
   it("converts a determined event's settlement value to price units", () => {

@@ -26,6 +26,7 @@
  */
 
 import { z } from "zod";
+import { safeParseTickGrid, type TickGrid } from "./tick-grid.ts";
 import {
   COUNT_DECIMALS,
   type CountUnits,
@@ -1006,12 +1007,6 @@ export function toPositionUpdate(m: MarketPosition): PositionUpdate {
   return p;
 }
 
-export interface PriceRange {
-  start: PriceUnits;
-  end: PriceUnits;
-  step: PriceUnits;
-}
-
 export interface LifecycleEvent {
   ticker: string;
   eventType: LifecycleEventType;
@@ -1025,18 +1020,12 @@ export interface LifecycleEvent {
   settlementValue?: PriceUnits;
   isDeactivated?: boolean;
   priceLevelStructure?: string;
-  /** the market's tick grid, raw (validate with tick-grid.ts `parseTickGrid`) */
-  priceRanges?: PriceRange[];
+  /** the market's new tick grid, from `price_ranges` (created, price_level_structure_updated) */
+  tickGrid?: TickGrid;
+  /** why `price_ranges` is not a valid grid (then `tickGrid` is absent): do not quote that market */
+  tickGridError?: string;
   eventTicker?: string;
   canCloseEarly?: boolean;
-}
-
-export function priceRangesOf(ranges: readonly PriceRangeWire[]): PriceRange[] {
-  return ranges.map((r) => ({
-    start: parsePrice(r.start),
-    end: parsePrice(r.end),
-    step: parsePrice(r.step),
-  }));
 }
 
 export function toLifecycleEvent(m: MarketLifecycleV2): LifecycleEvent {
@@ -1051,7 +1040,11 @@ export function toLifecycleEvent(m: MarketLifecycleV2): LifecycleEvent {
   if (x.settlement_value !== undefined) e.settlementValue = parsePrice(x.settlement_value);
   if (x.is_deactivated !== undefined) e.isDeactivated = x.is_deactivated;
   if (x.price_level_structure !== undefined) e.priceLevelStructure = x.price_level_structure;
-  if (x.price_ranges !== undefined) e.priceRanges = priceRangesOf(x.price_ranges);
+  if (x.price_ranges !== undefined) {
+    const g = safeParseTickGrid(x.price_ranges);
+    if (g.ok) e.tickGrid = g.grid;
+    else e.tickGridError = g.error;
+  }
   if (x.additional_metadata !== undefined) {
     e.eventTicker = x.additional_metadata.event_ticker;
     e.canCloseEarly = x.additional_metadata.can_close_early;
