@@ -15,7 +15,6 @@
  */
 
 import { COUNT_DECIMALS, MAX_COUNT, PRICE_DECIMALS, PRICE_SCALE } from "../kalshi/units.ts";
-import { isTickerChar, MAX_TICKER_LENGTH } from "./frame-parse.ts";
 import type { BookSide } from "./order-book.ts";
 import { MAX_BID_PRICE, MIN_BID_PRICE } from "./order-book.ts";
 
@@ -355,11 +354,11 @@ function scanDeltaMsg(s: string, i: number, n: number, out: DeltaScan): number {
         for (; j < n; j++) {
           const c = s.charCodeAt(j);
           if (c === QUOTE) break;
-          if (!isTickerChar(c)) return -1;
+          if (c === BACKSLASH || c < 32) return -1;
           h = Math.imul(h ^ c, FNV_PRIME);
         }
         const len = j - start;
-        if (j >= n || len === 0 || len > MAX_TICKER_LENGTH) return -1;
+        if (j >= n || len === 0) return -1;
         out.tickerStart = start;
         out.tickerEnd = j;
         out.tickerHash = h;
@@ -394,6 +393,9 @@ function scanDeltaMsg(s: string, i: number, n: number, out: DeltaScan): number {
         i = scanUint(s, i, n);
         break;
       case M_ID:
+        if (s.charCodeAt(i) !== QUOTE || s.charCodeAt(i + 1) === QUOTE) return -1; // non-empty
+        i = skipPlainString(s, i, n);
+        break;
       case M_TS:
       case M_COID:
         if (s.charCodeAt(i) !== QUOTE) return -1;

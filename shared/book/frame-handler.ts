@@ -13,15 +13,22 @@
  * sends the `update_subscription` / `get_snapshot` commands, resubscribes, alerts.
  */
 
+import type { WsMessage } from "../kalshi/ws-messages.ts";
+import { isTerminalWsError, parseWsMessage } from "../kalshi/ws-messages.ts";
 import type { BookStoreOptions, MarketBook } from "./book-store.ts";
 import { BookStore } from "./book-store.ts";
 import type { DeltaScan } from "./fast-json.ts";
 import { newDeltaScan, scanDelta } from "./fast-json.ts";
 import type { FailureKind, ParsedFrame } from "./frame-parse.ts";
-import { MAX_TICKER_LENGTH, parseFrame } from "./frame-parse.ts";
+import { parseFrame } from "./frame-parse.ts";
 
 /** Failure kinds of the handler itself, beyond the parser's. */
-export type HandlerFailureKind = FailureKind | "binary_frame" | "internal_error";
+export type HandlerFailureKind =
+  | FailureKind
+  /** A non-book message the zod schemas of ws-messages.ts reject. */
+  | "bad_message"
+  | "binary_frame"
+  | "internal_error";
 
 export interface FrameHandlerOptions extends BookStoreOptions {
   /** Use this store instead of creating one. */
@@ -35,8 +42,8 @@ export interface FrameHandlerOptions extends BookStoreOptions {
 /** What a frame was. `book` outcomes are preallocated per market: do not keep or mutate them. */
 export type FrameOutcome =
   | MarketBook["outcome"]
-  /** A well-formed message of another documented type, already seq-checked: route it (zod-parse it first). */
-  | { readonly kind: "message"; readonly type: string; readonly message: Record<string, unknown> }
+  /** Any other message, validated by ws-messages.ts and already seq-checked: route it. */
+  | { readonly kind: "message"; readonly message: WsMessage }
   | { readonly kind: "dropped" };
 
 export interface FailureCount {
@@ -57,9 +64,7 @@ export interface HandlerCounters {
 const DROPPED: FrameOutcome = { kind: "dropped" };
 const SAMPLE_LENGTH = 300;
 const MAX_TYPE_NAMES = 64;
-/** Subscription errors after which the subscription is gone (kalshi-api.md §5.5). */
-const TERMINAL_ERROR_CODES: ReadonlySet<number> = new Set([10, 25]);
-const TICKER_IN_TEXT = new RegExp(`"market_ticker"\\s*:\\s*"([A-Z0-9._-]{1,${MAX_TICKER_LENGTH}})"`);
+const TICKER_IN_TEXT = /"market_ticker"\s*:\s*"([^"\\]{1,128})"/;
 
 export class FrameHandler {
   readonly store: BookStore;
@@ -144,8 +149,11 @@ export class FrameHandler {
       case "message": {
         this.countType(p.type);
         if (p.sid !== 0) store.checkSeq(p.sid, p.seq, nowMs);
-        this.control(p.type, p.value, nowMs);
-        return { kind: "message", type: p.type, message: p.value };
+        const r = parseWsMessage(p.value);
+        if (r.kind !== "message")
+          return this.fail("bad_message", `${r.kind === "invalid" ? r.error : ""} in ${text}`);
+        this.control(r.message, nowMs);
+        return { kind: "message", message: r.message };
       }
       case "invalid": {
         if (p.type !== undefined) this.countType(p.type);
@@ -158,19 +166,12 @@ export class FrameHandler {
   }
 
   /** Subscription lifecycle messages that change what the books can trust. */
-  private control(type: string, value: Record<string, unknown>, nowMs: number): void {
-    const sid = value.sid;
-    if (typeof sid !== "number" || !Number.isSafeInteger(sid) || sid < 1) return;
-    if (type === "unsubscribed") {
-      this.store.endSubscription(sid, "unsubscribed", nowMs);
-    } else if (type === "error") {
-      const msg = value.msg;
-      const code =
-        typeof msg === "object" && msg !== null ? (msg as Record<string, unknown>).code : undefined;
-      if (typeof code === "number" && TERMINAL_ERROR_CODES.has(code)) {
-        this.store.endSubscription(sid, "subscription_error", nowMs);
-        this.store.pushEffect({ type: "resubscribe", sid, code });
-      }
+  private control(m: WsMessage, nowMs: number): void {
+    if (m.type === "unsubscribed") {
+      this.store.endSubscription(m.sid, "unsubscribed", nowMs);
+    } else if (m.type === "error" && m.sid !== undefined && isTerminalWsError(m.msg.code)) {
+      this.store.endSubscription(m.sid, "subscription_error", nowMs);
+      this.store.pushEffect({ type: "resubscribe", sid: m.sid, code: m.msg.code });
     }
   }
 

@@ -8,12 +8,15 @@
  * throws; bad input becomes `{ kind: "invalid", failure }` carrying whatever could still be
  * trusted (sid/seq for the sequence check, the ticker to mark stale).
  *
- * No zod on this path (it runs for every snapshot and every unusual delta); the checks mirror the
- * AsyncAPI schemas field by field.
+ * No zod on this path (it runs for every snapshot and every unusual delta); the checks accept
+ * exactly what the zod schemas `OrderbookSnapshot` / `OrderbookDelta` in ws-messages.ts accept,
+ * plus two checks of meaning (tested): a price of $0 or $1 cannot be a resting bid
+ * (`absurd_price`), and a snapshot listing one price twice is corrupt (`duplicate_level`).
  */
 
 import type { CountUnits, PriceUnits } from "../kalshi/units.ts";
 import { COUNT_DECIMALS, fixedOrNaN, MAX_COUNT, PRICE_DECIMALS, PRICE_SCALE } from "../kalshi/units.ts";
+import { KNOWN_TYPES } from "../kalshi/ws-messages.ts";
 import type { BookSide, Level } from "./order-book.ts";
 import { MAX_BID_PRICE, MIN_BID_PRICE } from "./order-book.ts";
 
@@ -80,60 +83,20 @@ export interface ParsedInvalid {
 
 export type ParsedFrame = ParsedDelta | ParsedSnapshot | ParsedMessage | ParsedInvalid;
 
-/** Message types in Kalshi's AsyncAPI 2.0.0 (plus `list_subscriptions` replies, which come as `ok`). */
-export const KNOWN_TYPES: ReadonlySet<string> = new Set([
-  "subscribed",
-  "unsubscribed",
-  "ok",
-  "error",
-  "orderbook_snapshot",
-  "orderbook_delta",
-  "ticker",
-  "trade",
-  "fill",
-  "user_order",
-  "market_position",
-  "market_lifecycle_v2",
-  "multivariate_market_lifecycle",
-  "event_lifecycle",
-  "event_fee_update",
-  "order_group_updates",
-  "rfq_created",
-  "rfq_deleted",
-  "quote_created",
-  "quote_accepted",
-  "quote_executed",
-  "cfbenchmarks_value",
-  "cfbenchmarks_value_indexlist",
-  "cfbenchmarks_value_5hz",
-  "cfbenchmarks_value_5hz_indexlist",
-  "pyth_value",
-  "pyth_value_underlying_list",
-]);
-
-/** Longest ticker accepted (multivariate tickers run long; anything past this is not a ticker). */
-export const MAX_TICKER_LENGTH = 128;
-
 /**
- * Ticker characters. AsyncAPI gives `^[A-Z0-9-]+$`, but its own examples (`FED-23DEC-T3.00`) and
- * live tickers carry dots, so `.` is allowed; `_` too, harmlessly.
+ * The book key. Like the zod schemas in ws-messages.ts: any non-empty string (the spec's
+ * `^[A-Z0-9-]+$` is broken by its own examples, e.g. `FED-23DEC-T3.00`).
  */
-export function isTickerChar(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 95;
-}
-
 export function isValidTicker(t: unknown): t is string {
-  if (typeof t !== "string" || t.length === 0 || t.length > MAX_TICKER_LENGTH) return false;
-  for (let i = 0; i < t.length; i++) if (!isTickerChar(t.charCodeAt(i))) return false;
-  return true;
+  return typeof t === "string" && t.length > 0;
 }
 
 function isPositiveInt(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 1;
 }
 
-function isNonNegativeInt(v: unknown): v is number {
-  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+function isInt(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -187,9 +150,14 @@ export function parseValue(value: unknown): ParsedFrame {
   const ticker = isRecord(msg) && isValidTicker(msg.market_ticker) ? msg.market_ticker : undefined;
   if (!sidOk || !seqOk || (isBook && sid === 0)) return invalid("bad_envelope", type, sid, seq, ticker);
   if (!isBook) return { kind: "message", type, sid, seq, value };
+  // A snapshot answering get_snapshot carries the command id (CommandId: integer >= 0).
+  if (type === "orderbook_snapshot" && value.id !== undefined && !(isInt(value.id) && value.id >= 0)) {
+    return invalid("bad_envelope", type, sid, seq, ticker);
+  }
   if (!isRecord(msg)) return invalid("bad_envelope", type, sid, seq, undefined);
   if (ticker === undefined) return invalid("bad_ticker", type, sid, seq, undefined);
-  if (typeof msg.market_id !== "string") return invalid("bad_market_id", type, sid, seq, ticker);
+  if (typeof msg.market_id !== "string" || msg.market_id.length === 0)
+    return invalid("bad_market_id", type, sid, seq, ticker);
   return type === "orderbook_delta"
     ? parseDeltaMsg(msg, sid, seq, ticker)
     : parseSnapshotMsg(msg, sid, seq, ticker);
@@ -208,10 +176,10 @@ function parseDeltaMsg(msg: Record<string, unknown>, sid: number, seq: number, t
   if (side !== "yes" && side !== "no") return invalid("bad_side", type, sid, seq, ticker);
   const tsMs = msg.ts_ms;
   if (
-    (tsMs !== undefined && !isNonNegativeInt(tsMs)) ||
+    (tsMs !== undefined && !isInt(tsMs)) ||
     (msg.ts !== undefined && typeof msg.ts !== "string") ||
     (msg.client_order_id !== undefined && typeof msg.client_order_id !== "string") ||
-    (msg.subaccount !== undefined && !isNonNegativeInt(msg.subaccount))
+    (msg.subaccount !== undefined && !isInt(msg.subaccount))
   ) {
     return invalid("bad_optional_field", type, sid, seq, ticker);
   }
