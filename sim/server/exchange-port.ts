@@ -1,0 +1,100 @@
+/**
+ * What the servers need from the exchange core. `sim/exchange/types.ts` fixes the data shapes
+ * but not the operations, so this port names them; `adapt-exchange.ts` maps the core's
+ * `createExchange` onto it once the core exists, and `fake-exchange.ts` is a small stand-in
+ * used until then (and by the server's own tests, which test plumbing, not matching).
+ * Everything here is integer units and injected time (`nowMs`); nothing reads the wall clock.
+ */
+
+import type { CountUnits, MoneyMicros, PriceUnits } from "../../shared/kalshi/units.ts";
+import type {
+  BookSide,
+  BookView,
+  CreateOrderInput,
+  CreateOrderOutcome,
+  ExchangeEvent,
+  Result,
+  SimEvent,
+  SimFill,
+  SimMarket,
+  SimOrder,
+  SimPosition,
+  SimSeries,
+  SimSettlement,
+} from "../exchange/types.ts";
+
+/** One public trade on the tape. */
+export interface SimTrade {
+  tradeId: string;
+  ticker: string;
+  yesPrice: PriceUnits;
+  count: CountUnits;
+  takerSide: BookSide;
+  tsMs: number;
+}
+
+export interface AmendInput {
+  ticker: string;
+  side: BookSide;
+  price: PriceUnits;
+  /** the new total: already filled + desired remaining */
+  count: CountUnits;
+  updatedClientOrderId?: string;
+}
+
+export interface DecreaseInput {
+  reduceBy?: CountUnits;
+  reduceTo?: CountUnits;
+}
+
+export interface CancelOutcome {
+  order: SimOrder;
+  reducedBy: CountUnits;
+}
+
+export interface ExchangePort {
+  series(): SimSeries[];
+  events(): SimEvent[];
+  markets(): SimMarket[];
+  market(ticker: string): SimMarket | undefined;
+  book(ticker: string): BookView | undefined;
+  /** public trades, oldest first */
+  trades(): SimTrade[];
+
+  ensureUser(userId: string): void;
+  createOrder(userId: string, input: CreateOrderInput, nowMs: number): Result<CreateOrderOutcome>;
+  cancelOrder(userId: string, orderId: string, nowMs: number): Result<CancelOutcome>;
+  cancelAll(userId: string, subaccount: number | undefined, nowMs: number): SimOrder[];
+  amendOrder(userId: string, orderId: string, input: AmendInput, nowMs: number): Result<CreateOrderOutcome>;
+  decreaseOrder(userId: string, orderId: string, input: DecreaseInput, nowMs: number): Result<SimOrder>;
+  orders(userId: string): SimOrder[];
+  fills(userId: string): SimFill[];
+  positions(userId: string): SimPosition[];
+  balance(userId: string): MoneyMicros;
+  settlements(userId: string): SimSettlement[];
+
+  /** advance time: expiries, participants, lifecycle */
+  step(nowMs: number): void;
+  onEvent(listener: (ev: ExchangeEvent) => void): () => void;
+
+  // scenario scripting (the control API); the house participant owns liquidity placed here
+  placeLiquidity(
+    ticker: string,
+    side: BookSide,
+    price: PriceUnits,
+    count: CountUnits,
+    nowMs: number,
+  ): Result<SimOrder>;
+  pullLiquidity(
+    ticker: string,
+    side: BookSide | undefined,
+    price: PriceUnits | undefined,
+    nowMs: number,
+  ): number;
+  movePrice(ticker: string, yesPrice: PriceUnits, nowMs: number): Result<true>;
+  tradeThrough(ticker: string, side: BookSide, price: PriceUnits, nowMs: number): Result<SimTrade[]>;
+  setTradingPaused(ticker: string, paused: boolean, nowMs: number): Result<true>;
+  closeMarket(ticker: string, nowMs: number): Result<true>;
+  determineMarket(ticker: string, result: "yes" | "no", nowMs: number): Result<true>;
+  settleMarket(ticker: string, nowMs: number): Result<true>;
+}
