@@ -1,11 +1,92 @@
 /**
- * The feed Durable Object: one per Kalshi account. Holds the Kalshi WebSocket,
- * the live books and the strategy/risk state.
+ * The feed Durable Object: one per Kalshi account. Wiring only: it builds the runtime's
+ * deps from env and storage (SQLite-backed sync KV for what must survive an eviction:
+ * running flag, wanted markets, breaker), forwards the RPCs, and runs the alarm heartbeat,
+ * re-armed last. Books live in memory and are rebuilt from snapshots after a restart.
+ * Logic lives in `feed-runtime.ts` and the pure modules next to it.
  */
 import { DurableObject } from "cloudflare:workers";
+import { countingBookPort, signedSocketOpener, unavailableRestPort } from "./feed-adapters.ts";
+import type { FeedConfig } from "./feed-config.ts";
+import { DEFAULT_FEED_CONFIG } from "./feed-config.ts";
+import type { FeedDeps, FeedStatus } from "./feed-runtime.ts";
+import { FeedRuntime } from "./feed-runtime.ts";
+
+export type { FeedStatus } from "./feed-runtime.ts";
 
 export class FeedObject extends DurableObject<Env> {
+  #rt: FeedRuntime;
+  #config: FeedConfig = DEFAULT_FEED_CONFIG;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#rt = new FeedRuntime(this.#deps({}));
+  }
+
   ping(): string {
     return "pong";
+  }
+
+  /** Idempotent: marks the feed running (persisted) and arms the heartbeat. */
+  async start(): Promise<FeedStatus> {
+    this.#rt.start();
+    await this.#arm(0);
+    return this.#rt.status();
+  }
+
+  async stop(): Promise<FeedStatus> {
+    this.#rt.stop();
+    await this.ctx.storage.deleteAlarm();
+    return this.#rt.status();
+  }
+
+  status(): FeedStatus {
+    return this.#rt.status();
+  }
+
+  /** May the strategy open a position on this market now (fresh book, no breaker)? */
+  canEnter(ticker: string): boolean {
+    return this.#rt.canEnter(ticker);
+  }
+
+  override async alarm(): Promise<void> {
+    try {
+      await this.#rt.tick();
+    } catch (err) {
+      console.error(JSON.stringify({ event: "feed.tick_failed", error: String(err).slice(0, 200) }));
+    }
+    // Armed last, so a slow tick never overlaps the next one.
+    if (this.#rt.running) await this.#arm(this.#config.heartbeatMs);
+  }
+
+  /** Test hook: replace some deps (clock, socket opener, books, REST) and rebuild the runtime from storage. */
+  __useDeps(overrides: Partial<FeedDeps>): void {
+    this.#rt.shutdown();
+    this.#rt = new FeedRuntime(this.#deps(overrides));
+  }
+
+  /** Test hook: the runtime itself, for driving steps directly. */
+  __runtime(): FeedRuntime {
+    return this.#rt;
+  }
+
+  #deps(o: Partial<FeedDeps>): FeedDeps {
+    const config = o.config ?? this.#config;
+    this.#config = config;
+    const nowMs = o.nowMs ?? (() => Date.now());
+    return {
+      config,
+      nowMs,
+      random: o.random ?? Math.random,
+      store: o.store ?? this.ctx.storage.kv,
+      books: o.books ?? countingBookPort(),
+      rest: o.rest ?? unavailableRestPort(),
+      openSocket: o.openSocket ?? signedSocketOpener(this.env, nowMs),
+      log: o.log ?? ((event, data) => console.log(JSON.stringify({ event, ...data }))),
+    };
+  }
+
+  async #arm(delayMs: number): Promise<void> {
+    await this.ctx.storage.setAlarm(Date.now() + delayMs);
   }
 }

@@ -34,7 +34,7 @@ function harness() {
       onClose: (c, r) => closes.push([c, r]),
       onServerError: (c, m, sid) => serverErrors.push([c, m, sid]),
     },
-    { nowMs: () => now, timeoutMs: 5_000, setTimer: () => {} },
+    { nowMs: () => now, timeoutMs: 5_000, setTimer: () => () => {} },
   );
   return { session, sent, frames, closes, serverErrors, tick: (ms: number) => (now += ms) };
 }

@@ -42,14 +42,23 @@ export interface SessionHandlers {
 export interface SessionOptions {
   nowMs: () => number;
   timeoutMs: number;
-  /** Arms a timer that calls `expire`; default `setTimeout`. Tests pass a no-op and call `expire`. */
-  setTimer?: (fn: () => void, ms: number) => void;
+  /**
+   * Arms a timer that calls `expire` and returns its canceller (called when the command
+   * settles, so no timer outlives its command); default `setTimeout`. Tests pass a no-op.
+   */
+  setTimer?: (fn: () => void, ms: number) => () => void;
 }
 
 interface Pending {
   cmd: string;
   deadlineMs: number;
   resolve: (o: CommandOutcome) => void;
+  cancelTimer?: () => void;
+}
+
+function defaultTimer(fn: () => void, ms: number): () => void {
+  const h = setTimeout(fn, ms);
+  return () => clearTimeout(h);
 }
 
 function asReply(v: unknown): ReplyFrame | null {
@@ -90,15 +99,16 @@ export class KalshiSession {
     const id = this.#nextId++;
     const frame = params === undefined ? { id, cmd } : { id, cmd, params };
     return new Promise<CommandOutcome>((resolve) => {
-      this.#pending.set(id, { cmd, deadlineMs: this.#opts.nowMs() + this.#opts.timeoutMs, resolve });
+      const p: Pending = { cmd, deadlineMs: this.#opts.nowMs() + this.#opts.timeoutMs, resolve };
+      this.#pending.set(id, p);
       try {
         this.#socket.send(JSON.stringify(frame));
       } catch {
         this.#settle(id, { ok: false, kind: "closed" });
         return;
       }
-      const setTimer = this.#opts.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
-      setTimer(() => this.expire(this.#opts.nowMs()), this.#opts.timeoutMs + 1);
+      const setTimer = this.#opts.setTimer ?? defaultTimer;
+      p.cancelTimer = setTimer(() => this.#expireOne(id), this.#opts.timeoutMs);
     });
   }
 
@@ -112,6 +122,11 @@ export class KalshiSession {
       }
     }
     return n;
+  }
+
+  /** The wall-clock timer fired: the command is late whatever the injected clock says. */
+  #expireOne(id: number): void {
+    this.#settle(id, { ok: false, kind: "timeout" });
   }
 
   handleText(text: string): void {
@@ -166,6 +181,7 @@ export class KalshiSession {
     const p = this.#pending.get(id);
     if (!p) return;
     this.#pending.delete(id);
+    p.cancelTimer?.();
     p.resolve(o);
   }
 

@@ -1,0 +1,525 @@
+/**
+ * The feed's orchestration, free of Durable Object APIs: one connection at a time through an
+ * injected socket opener, the subscription registry, the liveness heartbeat, the market
+ * universe, resyncs, the REST cross-check and the disconnect breaker. Everything it touches
+ * comes in through `FeedDeps` (clock, randomness, storage, REST, books, socket), so the Durable
+ * Object (`feed-object.ts`) only builds the deps, forwards RPCs and arms the alarm, and tests
+ * can drive every path with fakes.
+ */
+import { nextBackoffMs } from "./backoff.ts";
+import type { FeedConfig } from "./feed-config.ts";
+import { bindSocket, KalshiSession } from "./kalshi-session.ts";
+import type { LivenessAction, SocketState } from "./liveness.ts";
+import { checkLiveness } from "./liveness.ts";
+import type { BookPort, FrameResult, RestPort, SocketOpener } from "./ports.ts";
+import type { Channel, LiveSubscriptions, SubscriptionCommand } from "./subscriptions.ts";
+import { applyConfirmed, planSubscriptions, snapshotParams } from "./subscriptions.ts";
+import type { MarketInfo } from "./universe.ts";
+import { selectUniverse } from "./universe.ts";
+
+/** Persisted (SQLite-backed sync KV) keys. */
+export const STORE_KEYS = {
+  running: "feed/running",
+  wanted: "feed/wanted",
+  breaker: "feed/breaker",
+} as const;
+
+export interface FeedStore {
+  get<T = unknown>(key: string): T | undefined;
+  put<T>(key: string, value: T): void;
+}
+
+export interface FeedDeps {
+  config: FeedConfig;
+  nowMs: () => number;
+  random: () => number;
+  store: FeedStore;
+  books: BookPort;
+  rest: RestPort;
+  openSocket: SocketOpener;
+  /** Structured log line; never receives secrets. */
+  log: (event: string, data?: Record<string, unknown>) => void;
+}
+
+export interface BreakerState {
+  tripped: boolean;
+  reason: string | null;
+  sinceMs: number | null;
+}
+
+export interface BookStatus {
+  ticker: string;
+  ageMs: number | null;
+  fresh: boolean;
+  staleReason: string | null;
+}
+
+export interface FeedStatus {
+  running: boolean;
+  socket: SocketState;
+  openedAtMs: number | null;
+  lastFrameAgeMs: number | null;
+  reconnectAttempt: number;
+  nextReconnectAtMs: number | null;
+  breaker: BreakerState;
+  entriesAllowed: boolean;
+  wanted: string[];
+  subscriptions: { channel: string; sid: number; markets: number }[];
+  lastFrameAgeByType: Record<string, number>;
+  books: BookStatus[];
+  counters: Record<string, number>;
+}
+
+/** Lifecycle events that change which markets qualify. */
+const UNIVERSE_EVENTS = new Set([
+  "created",
+  "activated",
+  "deactivated",
+  "close_date_updated",
+  "closed",
+  "determined",
+  "settled",
+  "price_level_structure_updated",
+]);
+
+export class FeedRuntime {
+  readonly #d: FeedDeps;
+  #running = false;
+  #wanted: string[] = [];
+  #breaker: BreakerState = { tripped: false, reason: null, sinceMs: null };
+  #session: KalshiSession | null = null;
+  #socket: SocketState = "idle";
+  #openedAtMs: number | null = null;
+  #lastFrameMs: number | null = null;
+  #downSinceMs: number | null = null;
+  #probeSentMs: number | null = null;
+  #attempt = 0;
+  #nextReconnectAtMs: number | null = null;
+  #live: LiveSubscriptions = {};
+  #synced = false;
+  #busy = { connecting: false, syncing: false, refreshing: false, crossChecking: false };
+  #lastFrameByType: Record<string, number> = {};
+  #lastFrameBySid = new Map<number, number>();
+  #universeDueMs = 0;
+  #crossCheckDueMs = 0;
+  #markets = new Map<string, MarketInfo>();
+  #counters: Record<string, number> = {};
+
+  constructor(deps: FeedDeps) {
+    this.#d = deps;
+    const s = deps.store;
+    this.#running = s.get<boolean>(STORE_KEYS.running) ?? false;
+    this.#wanted = s.get<string[]>(STORE_KEYS.wanted) ?? [];
+    this.#breaker = s.get<BreakerState>(STORE_KEYS.breaker) ?? this.#breaker;
+    this.#d.books.setMarkets(this.#wanted);
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Idempotent. The caller arms the alarm; the first heartbeat connects. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#d.store.put(STORE_KEYS.running, true);
+    this.#universeDueMs = 0;
+  }
+
+  stop(): void {
+    this.#running = false;
+    this.#d.store.put(STORE_KEYS.running, false);
+    this.shutdown();
+  }
+
+  /** Closes the socket without touching persisted state (the object is being replaced). */
+  shutdown(): void {
+    this.#dropSession("stopped");
+    this.#socket = "idle";
+  }
+
+  /** The heartbeat: expire commands, act on the liveness decision, refresh and cross-check when due. */
+  async tick(): Promise<void> {
+    if (!this.#running) return;
+    const now = this.#d.nowMs();
+    this.#session?.expire(now);
+    const actions = checkLiveness(this.#livenessState(), now, this.#d.config);
+    const reconnecting = actions.some((a) => a.kind === "reconnect");
+    for (const a of actions) await this.#act(a, reconnecting);
+    if (this.#socket !== "open") return;
+    if (!this.#synced) await this.syncSubscriptions();
+    if (now >= this.#universeDueMs) await this.refreshUniverse();
+    if (now >= this.#crossCheckDueMs && this.#synced) await this.crossCheck();
+    this.#maybeClearBreaker();
+  }
+
+  /** May the strategy open a position on `ticker` now? */
+  canEnter(ticker: string): boolean {
+    if (!this.#entriesAllowed()) return false;
+    return this.#bookStatus(ticker, this.#d.nowMs()).fresh;
+  }
+
+  /** Closes the socket and opens a new, freshly signed one (unless backing off). */
+  async reconnect(reason: string): Promise<void> {
+    if (this.#busy.connecting || !this.#running) return;
+    this.#busy.connecting = true;
+    try {
+      this.#dropSession(reason);
+      this.#socket = "connecting";
+      this.#count("connect_attempts");
+      const r = await this.#d.openSocket();
+      const now = this.#d.nowMs();
+      if (!r.ok) {
+        this.#socket = "closed";
+        this.#nextReconnectAtMs = now + this.#backoff();
+        this.#count("connect_failures");
+        this.#d.log("feed.connect_failed", { reason: r.reason, attempt: this.#attempt });
+        return;
+      }
+      if (!this.#running) {
+        r.socket.close(1000, "stopped");
+        this.#socket = "idle";
+        return;
+      }
+      const session = new KalshiSession(
+        { send: (s) => r.socket.send(s), close: (c, why) => r.socket.close(c, why) },
+        {
+          onFrame: (text) => this.#onFrame(text),
+          onClose: (code, why) => this.#onClose(session, code, why),
+          onServerError: (code, message, sid) => this.#onServerError(code, message, sid),
+          onHandlerError: (err) => this.#logOnce("handler_error", String(err)),
+        },
+        { nowMs: this.#d.nowMs, timeoutMs: this.#d.config.commandTimeoutMs },
+      );
+      bindSocket(r.socket, session);
+      this.#session = session;
+      this.#socket = "open";
+      this.#openedAtMs = now;
+      this.#lastFrameMs = null;
+      this.#nextReconnectAtMs = null;
+      this.#d.log("feed.connected", { attempt: this.#attempt, reason });
+    } finally {
+      this.#busy.connecting = false;
+    }
+    if (this.#socket === "open") {
+      await this.syncSubscriptions();
+      const ok = await this.#d.rest.reconcilePrivate();
+      this.#count(ok ? "reconciles" : "reconcile_failures");
+    }
+  }
+
+  /** Sends the commands that make the socket's subscriptions match `wanted`, until in sync. */
+  async syncSubscriptions(): Promise<void> {
+    if (this.#busy.syncing) return;
+    this.#busy.syncing = true;
+    try {
+      for (let round = 0; round < 4; round++) {
+        const session = this.#session;
+        if (!session || session.closed) return;
+        const plan = planSubscriptions(this.#wanted, this.#live);
+        if (plan.length === 0) {
+          if (!this.#synced) this.#attempt = 0; // a healthy session resets the backoff
+          this.#synced = true;
+          return;
+        }
+        this.#synced = false;
+        const outcomes = await Promise.all(plan.map((c) => this.#sendSubscription(session, c)));
+        if (session !== this.#session) return;
+        if (outcomes.some((ok) => !ok)) return; // retried on the next heartbeat
+      }
+    } finally {
+      this.#busy.syncing = false;
+    }
+  }
+
+  /** Reloads markets over REST, applies the filters and moves the subscriptions. */
+  async refreshUniverse(): Promise<void> {
+    if (this.#busy.refreshing) return;
+    this.#busy.refreshing = true;
+    try {
+      const now = this.#d.nowMs();
+      this.#universeDueMs = now + this.#d.config.universeRefreshMs;
+      const markets = await this.#d.rest.listMarkets();
+      if (markets === null) {
+        this.#count("universe_failures");
+        return;
+      }
+      this.#markets = new Map(markets.map((m) => [m.ticker, m]));
+      const tops = (t: string) => {
+        const b = this.#bookStatus(t, now);
+        return b.fresh ? this.#d.books.view(t)?.top : undefined;
+      };
+      const r = selectUniverse(markets, tops, this.#d.config.universe, now);
+      this.setWanted(r.selected.map((e) => e.ticker));
+      this.#count("universe_refreshes");
+    } finally {
+      this.#busy.refreshing = false;
+    }
+    await this.syncSubscriptions();
+  }
+
+  /** Replaces the wanted market set (persisted); the next sync moves the socket. */
+  setWanted(tickers: readonly string[]): void {
+    const next = [...new Set(tickers)].sort();
+    if (next.length === this.#wanted.length && next.every((t, i) => t === this.#wanted[i])) return;
+    this.#wanted = next;
+    this.#d.store.put(STORE_KEYS.wanted, next);
+    this.#d.books.setMarkets(next);
+    this.#synced = false;
+  }
+
+  /** Compares a sample of streamed tops with REST; counts mismatches. */
+  async crossCheck(): Promise<void> {
+    if (this.#busy.crossChecking) return;
+    this.#busy.crossChecking = true;
+    try {
+      const now = this.#d.nowMs();
+      this.#crossCheckDueMs = now + this.#d.config.crossCheckMs;
+      const fresh = this.#wanted.filter((t) => this.#bookStatus(t, now).fresh);
+      const n = Math.min(this.#d.config.crossCheckSample, fresh.length);
+      for (let i = 0; i < n; i++) {
+        const pick = fresh.splice(Math.floor(this.#d.random() * fresh.length), 1)[0];
+        if (pick === undefined) break;
+        const rest = await this.#d.rest.orderbookTop(pick);
+        const ours = this.#d.books.view(pick)?.top;
+        if (!rest || !ours) continue;
+        this.#count("cross_checks");
+        const same =
+          rest.yesBid === ours.yesBid &&
+          rest.noBid === ours.noBid &&
+          rest.yesBidSize === ours.yesBidSize &&
+          rest.noBidSize === ours.noBidSize;
+        if (!same) {
+          this.#count("cross_check_mismatches");
+          this.#logOnce("cross_check_mismatch", JSON.stringify({ ticker: pick, rest, ours }));
+        }
+      }
+    } finally {
+      this.#busy.crossChecking = false;
+    }
+  }
+
+  market(ticker: string): MarketInfo | undefined {
+    return this.#markets.get(ticker);
+  }
+
+  status(): FeedStatus {
+    const now = this.#d.nowMs();
+    const ages: Record<string, number> = {};
+    for (const [k, v] of Object.entries(this.#lastFrameByType)) ages[k] = now - v;
+    return {
+      running: this.#running,
+      socket: this.#socket,
+      openedAtMs: this.#openedAtMs,
+      lastFrameAgeMs: this.#lastFrameMs === null ? null : now - this.#lastFrameMs,
+      reconnectAttempt: this.#attempt,
+      nextReconnectAtMs: this.#nextReconnectAtMs,
+      breaker: { ...this.#breaker },
+      entriesAllowed: this.#entriesAllowed(),
+      wanted: [...this.#wanted],
+      subscriptions: Object.entries(this.#live).map(([channel, s]) => ({
+        channel,
+        sid: s.sid,
+        markets: s.markets.length,
+      })),
+      lastFrameAgeByType: ages,
+      books: this.#wanted.map((t) => this.#bookStatus(t, now)),
+      counters: { ...this.#d.books.counters(), ...this.#counters },
+    };
+  }
+
+  /** Test and admin hook: drop the socket as if the network failed. */
+  dropSocket(reason: string): void {
+    this.#session?.close(4000, reason);
+  }
+
+  async #act(a: LivenessAction, reconnecting: boolean): Promise<void> {
+    const now = this.#d.nowMs();
+    if (a.kind === "reconnect") {
+      this.#count("reconnects");
+      this.#d.log("feed.reconnect", { reason: a.reason });
+      await this.reconnect(a.reason);
+    } else if (a.kind === "probe") {
+      const session = this.#session;
+      if (!session) return;
+      this.#probeSentMs = now;
+      this.#count("probes");
+      void session.send("list_subscriptions").then((o) => {
+        if (session === this.#session && o.ok) this.#probeSentMs = null;
+      });
+    } else if (a.kind === "trip-breaker") {
+      this.#setBreaker({ tripped: true, reason: a.reason, sinceMs: now });
+      this.#count("breaker_trips");
+      this.#d.log("feed.breaker_tripped", { reason: a.reason });
+      // Entries resume only on fresh snapshots: a silent socket is replaced, not trusted again.
+      if (this.#socket === "open" && !reconnecting) await this.reconnect(a.reason);
+    } else {
+      this.#maybeClearBreaker();
+    }
+  }
+
+  #onFrame(text: string): void {
+    const now = this.#d.nowMs();
+    this.#lastFrameMs = now;
+    const r: FrameResult = this.#d.books.onFrame(text, now);
+    if (r.type !== undefined) this.#lastFrameByType[r.type] = now;
+    if (r.sid > 0) this.#lastFrameBySid.set(r.sid, now);
+    for (const e of r.effects) this.#resync(e.sid, e.tickers);
+    if (r.type === "market_lifecycle_v2") this.#onLifecycle(text, now);
+    else if (r.type === "orderbook_snapshot" && this.#breaker.tripped) this.#maybeClearBreaker();
+  }
+
+  #resync(sid: number, tickers: string[]): void {
+    const session = this.#session;
+    if (!session || tickers.length === 0) return;
+    this.#count("resyncs_requested");
+    void session.send("update_subscription", snapshotParams(sid, tickers)).then((o) => {
+      // No answer: the seq stream is not trustworthy any more; start over.
+      if (!o.ok && session === this.#session) void this.reconnect(`resync failed (${o.kind})`);
+    });
+  }
+
+  #onLifecycle(text: string, now: number): void {
+    this.#count("lifecycle_events");
+    let eventType: unknown;
+    try {
+      const v = JSON.parse(text) as { msg?: { event_type?: unknown } };
+      eventType = v.msg?.event_type;
+    } catch {
+      return;
+    }
+    if (typeof eventType === "string" && UNIVERSE_EVENTS.has(eventType)) {
+      this.#universeDueMs = now; // the next heartbeat refreshes; bursts of events coalesce
+    }
+  }
+
+  #onServerError(code: number, message: string, sid: number | undefined): void {
+    this.#count("server_errors");
+    this.#logOnce(`server_error_${code}`, message);
+    // 10 channel error and 25 buffer overflow end the subscription: resubscribe on a fresh socket.
+    if ((code === 10 || code === 25) && sid !== undefined) void this.reconnect(`server error ${code}`);
+  }
+
+  #onClose(session: KalshiSession, code: number, reason: string): void {
+    if (session !== this.#session) return;
+    this.#d.log("feed.socket_closed", { code, reason });
+    this.#session = null;
+    this.#afterLoss();
+    this.#nextReconnectAtMs = this.#d.nowMs() + this.#backoff();
+  }
+
+  #dropSession(reason: string): void {
+    const s = this.#session;
+    this.#session = null;
+    if (s) s.close(1000, reason);
+    this.#afterLoss();
+  }
+
+  #afterLoss(): void {
+    this.#socket = "closed";
+    this.#openedAtMs = null;
+    this.#probeSentMs = null;
+    this.#live = {};
+    this.#synced = false;
+    this.#lastFrameBySid.clear();
+    this.#downSinceMs ??= this.#d.nowMs();
+    this.#d.books.resetConnection("reconnecting");
+  }
+
+  async #sendSubscription(session: KalshiSession, c: SubscriptionCommand): Promise<boolean> {
+    const o = await session.send(c.cmd, c.params);
+    if (session !== this.#session) return false;
+    if (!o.ok) {
+      this.#count(o.kind === "timeout" ? "command_timeouts" : "command_errors");
+      this.#d.log("feed.subscription_failed", { cmd: c.cmd, channel: c.channel, outcome: o.kind });
+      return false;
+    }
+    let sid: number | undefined;
+    if (c.cmd === "subscribe") {
+      const msg = o.reply.msg as { sid?: unknown; channel?: unknown } | undefined;
+      if (typeof msg?.sid !== "number") return false;
+      sid = msg.sid;
+    }
+    this.#live = applyConfirmed(this.#live, c, sid);
+    return true;
+  }
+
+  #bookStatus(ticker: string, now: number): BookStatus {
+    const v = this.#d.books.view(ticker);
+    const sid = this.#live.orderbook_delta?.sid;
+    if (!v || v.lastUpdateMs === 0)
+      return { ticker, ageMs: null, fresh: false, staleReason: v?.staleReason ?? "no book" };
+    // Any frame on the book's sid with an unbroken seq proves the book is current up to then.
+    const heard = Math.max(v.lastUpdateMs, sid === undefined ? 0 : (this.#lastFrameBySid.get(sid) ?? 0));
+    const ageMs = now - heard;
+    const tooOld = ageMs > this.#d.config.maxBookAgeMs;
+    const open = this.#socket === "open";
+    return {
+      ticker,
+      ageMs,
+      fresh: v.fresh && !tooOld && open,
+      staleReason: v.staleReason ?? (tooOld ? "too old" : open ? null : "disconnected"),
+    };
+  }
+
+  #booksFresh(): boolean {
+    const now = this.#d.nowMs();
+    return this.#synced && this.#wanted.every((t) => this.#bookStatus(t, now).fresh);
+  }
+
+  #entriesAllowed(): boolean {
+    return this.#running && !this.#breaker.tripped && this.#socket === "open" && this.#synced;
+  }
+
+  #maybeClearBreaker(): void {
+    if (!this.#breaker.tripped || this.#socket !== "open" || !this.#booksFresh()) return;
+    this.#setBreaker({ tripped: false, reason: null, sinceMs: null });
+    this.#downSinceMs = null;
+    this.#d.log("feed.breaker_cleared");
+  }
+
+  #setBreaker(b: BreakerState): void {
+    this.#breaker = b;
+    this.#d.store.put(STORE_KEYS.breaker, b);
+  }
+
+  #livenessState() {
+    if (this.#socket === "open" && this.#lastFrameMs !== null && this.#booksFresh()) this.#downSinceMs = null;
+    return {
+      socket: this.#socket,
+      openedAtMs: this.#openedAtMs,
+      lastFrameMs: this.#lastFrameMs,
+      downSinceMs: this.#downSinceMs,
+      probeSentMs: this.#probeSentMs,
+      nextReconnectAtMs: this.#nextReconnectAtMs,
+      breakerTripped: this.#breaker.tripped,
+      booksFresh: this.#booksFresh(),
+      running: this.#running,
+    };
+  }
+
+  #backoff(): number {
+    const c = this.#d.config;
+    const ms = nextBackoffMs(this.#attempt, this.#d.random(), {
+      baseMs: c.backoffBaseMs,
+      maxMs: c.backoffMaxMs,
+      jitter: c.backoffJitter,
+    });
+    this.#attempt++;
+    return ms;
+  }
+
+  #count(k: string, n = 1): void {
+    this.#counters[k] = (this.#counters[k] ?? 0) + n;
+  }
+
+  #logged = new Set<string>();
+  #logOnce(kind: string, sample: string): void {
+    this.#count(`log_${kind}`);
+    if (this.#logged.has(kind)) return;
+    this.#logged.add(kind);
+    this.#d.log("feed.once", { kind, sample: sample.slice(0, 200) });
+  }
+}
+
+export type { Channel };

@@ -1,0 +1,56 @@
+/**
+ * The feed runtime's ports: what it needs from the book store (shared/book), from Kalshi
+ * REST (shared/kalshi/rest-client) and from the socket opener, as narrow interfaces. The
+ * feed object plugs the real implementations in (`feed-adapters.ts`); tests plug fakes.
+ */
+import type { MarketInfo, TopOfBook } from "./universe.ts";
+
+export interface BookView {
+  /** snapshot applied on the current connection and not stale since */
+  fresh: boolean;
+  staleReason: string | null;
+  /** last snapshot or delta applied to this book (ms), 0 = never */
+  lastUpdateMs: number;
+  top: TopOfBook;
+}
+
+/** A book needs a fresh snapshot: `update_subscription get_snapshot` on `sid`. */
+export interface ResyncEffect {
+  kind: "resync";
+  sid: number;
+  tickers: string[];
+}
+
+export interface FrameResult {
+  /** the message type when it could be read (`orderbook_delta`, `ok`, ...) */
+  type: string | undefined;
+  /** the frame's sid (0 when none) */
+  sid: number;
+  effects: readonly ResyncEffect[];
+}
+
+export interface BookPort {
+  /** Never throws. Bad input is counted, logged once per kind and marks the book stale. */
+  onFrame(text: string, nowMs: number): FrameResult;
+  /** A new socket: forget every sid's seq and mark every book stale until its snapshot. */
+  resetConnection(reason: string): void;
+  /** Keep books for these markets only. */
+  setMarkets(tickers: readonly string[]): void;
+  view(ticker: string): BookView | undefined;
+  /** frames by type, parse failures by kind, gaps, resyncs ... */
+  counters(): Record<string, number>;
+}
+
+export interface RestPort {
+  /** All pages of open markets, converted; null when REST failed. */
+  listMarkets(): Promise<MarketInfo[] | null>;
+  /** REST top of book for the cross-check; null when REST failed. */
+  orderbookTop(ticker: string): Promise<TopOfBook | null>;
+  /** Reconcile fills, orders and positions (unsequenced channels) after a reconnect. */
+  reconcilePrivate(): Promise<boolean>;
+}
+
+export type OpenSocketResult = { ok: true; socket: WebSocket } | { ok: false; reason: string };
+
+/** Opens an accepted, freshly signed WebSocket to Kalshi (or the simulator). */
+export type SocketOpener = () => Promise<OpenSocketResult>;
