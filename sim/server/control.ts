@@ -199,6 +199,8 @@ export function handleControl(
       const u = query.get("user") ?? ctx.keys.userIds()[0] ?? "";
       return ok({ positions: ex.positions(u).map(positionJson) });
     }
+    case "GET /inspect/exchange":
+      return ok({ exchange: ex.inspect?.() ?? null });
     case "GET /inspect/balances":
       return ok({
         balances: ctx.keys.userIds().map((u) => ({ user: u, balance_dollars: money4(ex.balance(u)) })),

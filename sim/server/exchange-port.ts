@@ -1,9 +1,8 @@
 /**
  * What the servers need from the exchange core. `sim/exchange/types.ts` fixes the data shapes
  * but not the operations, so this port names them; `adapt-exchange.ts` maps the core's
- * `createExchange` onto it once the core exists, and `fake-exchange.ts` is a small stand-in
- * used until then (and by the server's own tests, which test plumbing, not matching).
- * Everything here is integer units and injected time (`nowMs`); nothing reads the wall clock.
+ * `createExchange` onto it. Everything is integer units; `nowMs` arguments are the server
+ * clock's time (the core reads the same clock, so it may ignore them).
  */
 
 import type { CountUnits, MoneyMicros, PriceUnits } from "../../shared/kalshi/units.ts";
@@ -63,7 +62,9 @@ export interface ExchangePort {
 
   ensureUser(userId: string): void;
   createOrder(userId: string, input: CreateOrderInput, nowMs: number): Result<CreateOrderOutcome>;
+  batchCreateOrders?(userId: string, inputs: CreateOrderInput[], nowMs: number): Result<CreateOrderOutcome>[];
   cancelOrder(userId: string, orderId: string, nowMs: number): Result<CancelOutcome>;
+  batchCancelOrders?(userId: string, orderIds: string[], nowMs: number): Result<CancelOutcome>[];
   cancelAll(userId: string, subaccount: number | undefined, nowMs: number): SimOrder[];
   amendOrder(userId: string, orderId: string, input: AmendInput, nowMs: number): Result<CreateOrderOutcome>;
   decreaseOrder(userId: string, orderId: string, input: DecreaseInput, nowMs: number): Result<SimOrder>;
@@ -97,4 +98,7 @@ export interface ExchangePort {
   closeMarket(ticker: string, nowMs: number): Result<true>;
   determineMarket(ticker: string, result: "yes" | "no", nowMs: number): Result<true>;
   settleMarket(ticker: string, nowMs: number): Result<true>;
+
+  /** the core's own view for the control API's inspection (users, request log, counters) */
+  inspect?(): unknown;
 }

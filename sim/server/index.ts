@@ -11,13 +11,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import { createCoreExchange } from "./adapt-exchange.ts";
 import type { RegisteredKey } from "./auth.ts";
 import { authErrorBody, hasAuthHeaders, KeyRegistry } from "./auth.ts";
 import { createClock } from "./clock.ts";
 import type { SimContext } from "./control.ts";
 import { CONTROL_PREFIX, handleControl } from "./control.ts";
 import type { ExchangePort } from "./exchange-port.ts";
-import { createFakeExchange } from "./fake-exchange.ts";
 import { emptyFaults, Inspection, pickFailure, seededRandom } from "./faults.ts";
 import type { Charge, TierLimits } from "./rate-limit.ts";
 import { BASIC_TIER, costOf, isWrite, RateLimits, shardsFor } from "./rate-limit.ts";
@@ -32,7 +32,9 @@ const TEST_PUBLIC_KEY_URL = new URL("../keys/test-public-key.pem", import.meta.u
 export interface ExchangeFactoryOptions {
   seed: number;
   markets: number;
-  nowMs: number;
+  /** the server clock */
+  nowMs: () => number;
+  participants: boolean;
 }
 
 export interface SimulatorOptions {
@@ -52,6 +54,8 @@ export interface SimulatorOptions {
   limits?: TierLimits;
   rateLimits?: boolean;
   pingIntervalMs?: number;
+  /** run the core's simulated market makers and noise traders (default true; tests turn them off) */
+  participants?: boolean;
   exchange?: (o: ExchangeFactoryOptions) => ExchangePort;
 }
 
@@ -126,7 +130,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const nMarkets = opts.markets ?? 20;
   const stepped = opts.stepped ?? false;
   const clock = createClock({ stepped, startMs: opts.startMs ?? Date.now(), speed: opts.speed ?? 1 });
-  const makeExchange = opts.exchange ?? ((o: ExchangeFactoryOptions) => createFakeExchange(o));
+  const makeExchange = opts.exchange ?? ((o: ExchangeFactoryOptions) => createCoreExchange(o));
   const keys = new KeyRegistry(opts.keys ?? defaultKeys());
   const authNow = opts.authNowMs ?? Date.now;
   const faults = emptyFaults();
@@ -137,7 +141,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const held = new Set<ServerResponse>();
 
   const exchange = (): ExchangePort => {
-    const ex = makeExchange({ seed, markets: nMarkets, nowMs: clock.nowMs() });
+    const ex = makeExchange({
+      seed,
+      markets: nMarkets,
+      nowMs: clock.nowMs,
+      participants: opts.participants ?? true,
+    });
     for (const u of keys.userIds()) ex.ensureUser(u);
     return ex;
   };

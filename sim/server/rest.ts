@@ -514,10 +514,17 @@ route("POST", "/portfolio/events/orders/batched", true, (s, r) => {
   if (!isRecord(r.body) || !Array.isArray(r.body.orders) || r.body.orders.length === 0) {
     return err(400, "bad_request", "orders is required");
   }
-  const orders = r.body.orders.map((o): Json => {
-    const input = parseCreateOrder(o, r.nowMs);
+  // Parse every item first; valid ones go to the core as one batch, invalid ones answer in place.
+  const parsed = r.body.orders.map((o) => parseCreateOrder(o, r.nowMs));
+  const valid = parsed.filter((p): p is CreateOrderInput => !isReply(p));
+  const results = s.exchange.batchCreateOrders
+    ? s.exchange.batchCreateOrders(user(r), valid, r.nowMs)
+    : valid.map((i) => s.exchange.createOrder(user(r), i, r.nowMs));
+  let k = 0;
+  const orders = parsed.map((input): Json => {
     if (isReply(input)) return { error: (input.body as { error: unknown }).error };
-    const res = s.exchange.createOrder(user(r), input, r.nowMs);
+    const res = results[k++];
+    if (!res) return { error: errorBody("internal_server_error", "missing result").error };
     if (!res.ok) {
       const out: Json = { error: { code: res.code, message: res.message, details: res.details ?? "" } };
       if (input.clientOrderId) out.client_order_id = input.clientOrderId;
@@ -532,9 +539,18 @@ route("DELETE", "/portfolio/events/orders/batched", true, (s, r) => {
   if (!isRecord(r.body) || !Array.isArray(r.body.orders) || r.body.orders.length === 0) {
     return err(400, "bad_request", "orders is required");
   }
-  const orders = r.body.orders.map((o): Json => {
-    const id = isRecord(o) && typeof o.order_id === "string" ? o.order_id : "";
-    const res = s.exchange.cancelOrder(user(r), id, r.nowMs);
+  const ids = r.body.orders.map((o) => (isRecord(o) && typeof o.order_id === "string" ? o.order_id : ""));
+  const results = s.exchange.batchCancelOrders
+    ? s.exchange.batchCancelOrders(user(r), ids, r.nowMs)
+    : ids.map((id) => s.exchange.cancelOrder(user(r), id, r.nowMs));
+  const orders = ids.map((id, i): Json => {
+    const res = results[i];
+    if (!res)
+      return {
+        order_id: id,
+        reduced_by: "0.00",
+        error: errorBody("internal_server_error", "missing result").error,
+      };
     if (!res.ok)
       return {
         order_id: id,

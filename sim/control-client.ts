@@ -1,0 +1,196 @@
+/**
+ * A small typed client of the simulator's control API (`/_sim/...`) for tests and scripts:
+ * scenario scripting, the stepped clock, faults, inspection and reset. Prices and counts are
+ * passed as integer units (shared/kalshi/units.ts) and sent as Kalshi strings.
+ */
+
+import type { CountUnits, PriceUnits } from "../shared/kalshi/units.ts";
+import { formatCount, formatPrice } from "../shared/kalshi/units.ts";
+import type { BookSide } from "./exchange/types.ts";
+import type { FailureKind, OrderRequestRecord } from "./server/faults.ts";
+
+export class SimControlError extends Error {
+  override name = "SimControlError";
+  readonly status: number;
+  readonly body: unknown;
+  constructor(status: number, body: unknown) {
+    super(`control API answered ${status}: ${JSON.stringify(body).slice(0, 300)}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export interface FailureSpec {
+  kind: FailureKind;
+  next?: number;
+  share?: number;
+  status?: number;
+  pathPrefix?: string;
+  method?: string;
+}
+
+export class SimControlClient {
+  readonly baseUrl: string;
+
+  /** `baseUrl` is the simulator's root URL (`http://127.0.0.1:8788`) or its `/_sim` URL. */
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl.replace(/\/_sim\/?$/, "").replace(/\/$/, "");
+  }
+
+  async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method, headers: { "content-type": "application/json" } };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const res = await fetch(`${this.baseUrl}/_sim${path}`, init);
+    const json: unknown = await res.json();
+    if (!res.ok) throw new SimControlError(res.status, json);
+    return json as T;
+  }
+
+  state(): Promise<{
+    now_ms: number;
+    stepped: boolean;
+    trading_paused: boolean;
+    markets: { ticker: string; status: string }[];
+    ws_connections: number;
+  }> {
+    return this.call("GET", "/state");
+  }
+
+  async step(ms: number): Promise<number> {
+    return (await this.call<{ now_ms: number }>("POST", "/clock/step", { ms })).now_ms;
+  }
+
+  async placeLiquidity(
+    ticker: string,
+    side: BookSide,
+    price: PriceUnits,
+    count: CountUnits,
+  ): Promise<string> {
+    const r = await this.call<{ order_id: string }>("POST", "/liquidity", {
+      ticker,
+      side,
+      price: formatPrice(price),
+      count: formatCount(count),
+    });
+    return r.order_id;
+  }
+
+  async pullLiquidity(ticker: string, side?: BookSide, price?: PriceUnits): Promise<number> {
+    const body: Record<string, unknown> = { ticker };
+    if (side) body.side = side;
+    if (price !== undefined) body.price = formatPrice(price);
+    return (await this.call<{ pulled: number }>("POST", "/liquidity/pull", body)).pulled;
+  }
+
+  movePrice(ticker: string, price: PriceUnits): Promise<unknown> {
+    return this.call("POST", `/markets/${encodeURIComponent(ticker)}/price`, { price: formatPrice(price) });
+  }
+
+  async tradeThrough(ticker: string, side: BookSide, price: PriceUnits): Promise<number> {
+    const r = await this.call<{ trades: number }>(
+      "POST",
+      `/markets/${encodeURIComponent(ticker)}/trade-through`,
+      {
+        side,
+        price: formatPrice(price),
+      },
+    );
+    return r.trades;
+  }
+
+  pauseMarket(ticker: string, paused = true): Promise<unknown> {
+    return this.call("POST", `/markets/${encodeURIComponent(ticker)}/pause`, { paused });
+  }
+
+  closeMarket(ticker: string): Promise<unknown> {
+    return this.call("POST", `/markets/${encodeURIComponent(ticker)}/close`);
+  }
+
+  determineMarket(ticker: string, result: "yes" | "no"): Promise<unknown> {
+    return this.call("POST", `/markets/${encodeURIComponent(ticker)}/determine`, { result });
+  }
+
+  settleMarket(ticker: string): Promise<unknown> {
+    return this.call("POST", `/markets/${encodeURIComponent(ticker)}/settle`);
+  }
+
+  pauseExchange(paused = true): Promise<unknown> {
+    return this.call("POST", "/exchange/pause", { paused });
+  }
+
+  async dropWebSockets(): Promise<number> {
+    return (await this.call<{ dropped: number }>("POST", "/faults/ws-drop")).dropped;
+  }
+
+  skipSeq(n = 1): Promise<unknown> {
+    return this.call("POST", "/faults/seq", { skip: n });
+  }
+
+  repeatSeq(n = 1): Promise<unknown> {
+    return this.call("POST", "/faults/seq", { repeat: n });
+  }
+
+  stallFeed(stalled = true): Promise<unknown> {
+    return this.call("POST", "/faults/stall", { stalled });
+  }
+
+  slowResponses(ms: number): Promise<unknown> {
+    return this.call("POST", "/faults/slow", { ms });
+  }
+
+  addFailure(f: FailureSpec): Promise<unknown> {
+    const body: Record<string, unknown> = { kind: f.kind };
+    if (f.next !== undefined) body.next = f.next;
+    if (f.share !== undefined) body.share = f.share;
+    if (f.status !== undefined) body.status = f.status;
+    if (f.pathPrefix !== undefined) body.path_prefix = f.pathPrefix;
+    if (f.method !== undefined) body.method = f.method;
+    return this.call("POST", "/faults/failures", body);
+  }
+
+  loseResponses(next = 1, mode: "drop" | "timeout" = "drop"): Promise<unknown> {
+    return this.call("POST", "/faults/lose-response", { next, mode });
+  }
+
+  clearFaults(): Promise<unknown> {
+    return this.call("DELETE", "/faults");
+  }
+
+  setRateLimits(enabled: boolean): Promise<unknown> {
+    return this.call("POST", "/rate-limits", { enabled });
+  }
+
+  async ordersReceived(): Promise<OrderRequestRecord[]> {
+    return (await this.call<{ requests: OrderRequestRecord[] }>("GET", "/inspect/orders-received")).requests;
+  }
+
+  async counters(): Promise<Record<string, number>> {
+    return (await this.call<{ counters: Record<string, number> }>("GET", "/inspect/counters")).counters;
+  }
+
+  async orders(user?: string): Promise<Record<string, unknown>[]> {
+    const q = user ? `?user=${encodeURIComponent(user)}` : "";
+    return (await this.call<{ orders: Record<string, unknown>[] }>("GET", `/inspect/orders${q}`)).orders;
+  }
+
+  async fills(user?: string): Promise<Record<string, unknown>[]> {
+    const q = user ? `?user=${encodeURIComponent(user)}` : "";
+    return (await this.call<{ fills: Record<string, unknown>[] }>("GET", `/inspect/fills${q}`)).fills;
+  }
+
+  async positions(user?: string): Promise<Record<string, unknown>[]> {
+    const q = user ? `?user=${encodeURIComponent(user)}` : "";
+    return (await this.call<{ positions: Record<string, unknown>[] }>("GET", `/inspect/positions${q}`))
+      .positions;
+  }
+
+  async balances(): Promise<{ user: string; balance_dollars: string }[]> {
+    return (
+      await this.call<{ balances: { user: string; balance_dollars: string }[] }>("GET", "/inspect/balances")
+    ).balances;
+  }
+
+  reset(): Promise<unknown> {
+    return this.call("POST", "/reset");
+  }
+}

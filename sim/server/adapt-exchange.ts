@@ -1,0 +1,71 @@
+/**
+ * Puts the exchange core (`sim/exchange/exchange.ts`) behind the servers' `ExchangePort`.
+ * The server's clock owns time: the core gets a clock that reads it, and `step` just runs the
+ * core's due work (`tick`) at that time. The core keeps its own request log and counters,
+ * surfaced through the port's optional inspection hooks.
+ */
+
+import type { SimClock as CoreClock } from "../exchange/clock.ts";
+import type { Exchange } from "../exchange/exchange.ts";
+import { createExchange } from "../exchange/exchange.ts";
+import type { ExchangePort } from "./exchange-port.ts";
+
+export interface CoreExchangeOptions {
+  seed: number;
+  markets: number;
+  /** the server clock's time */
+  nowMs: () => number;
+  participants?: boolean;
+  autoSettle?: boolean;
+}
+
+/** A core clock that only reads the server's clock; the server advances time. */
+function readOnlyClock(nowMs: () => number): CoreClock {
+  return { now: nowMs, advance: () => {}, advanceTo: () => {} };
+}
+
+export function adaptExchange(ex: Exchange): ExchangePort {
+  return {
+    series: () => ex.series(),
+    events: () => ex.events(),
+    markets: () => ex.markets(),
+    market: (t) => ex.market(t),
+    book: (t) => ex.book(t),
+    trades: () => ex.trades(),
+    ensureUser: (u) => ex.ensureUser(u),
+    createOrder: (u, input) => ex.createOrder(u, input),
+    batchCreateOrders: (u, inputs) => ex.batchCreateOrders(u, inputs),
+    cancelOrder: (u, id) => ex.cancelOrder(u, id),
+    batchCancelOrders: (u, ids) => ex.batchCancelOrders(u, ids),
+    cancelAll: (u, sub) => ex.cancelAll(u, sub),
+    amendOrder: (u, id, input) => ex.amendOrder(u, id, input),
+    decreaseOrder: (u, id, input) => ex.decreaseOrder(u, id, input),
+    orders: (u) => ex.orders(u),
+    fills: (u) => ex.fills(u),
+    positions: (u) => ex.positions(u),
+    balance: (u) => ex.balance(u),
+    settlements: (u) => ex.settlements(u),
+    step: () => ex.tick(),
+    onEvent: (l) => ex.subscribe(l),
+    placeLiquidity: (t, side, price, count) => ex.placeLiquidity(t, side, price, count),
+    pullLiquidity: (t, side, price) => ex.pullLiquidity(t, side, price),
+    movePrice: (t, p) => ex.movePrice(t, p),
+    tradeThrough: (t, side, p) => ex.tradeThrough(t, side, p),
+    setTradingPaused: (t, paused) => ex.setTradingPaused(t, paused),
+    closeMarket: (t) => ex.closeMarket(t),
+    determineMarket: (t, r) => ex.determineMarket(t, r),
+    settleMarket: (t) => ex.settleMarket(t),
+    inspect: () => ({ users: ex.users(), requests: ex.requests(), counters: ex.counters() }),
+  };
+}
+
+export function createCoreExchange(opts: CoreExchangeOptions): ExchangePort {
+  const ex = createExchange({
+    seed: opts.seed,
+    markets: opts.markets,
+    clock: readOnlyClock(opts.nowMs),
+    ...(opts.participants !== undefined ? { participants: opts.participants } : {}),
+    ...(opts.autoSettle !== undefined ? { autoSettle: opts.autoSettle } : {}),
+  });
+  return adaptExchange(ex);
+}
