@@ -180,6 +180,8 @@ export class Exchange {
   private readonly marketMap = new Map<string, MarketState>();
   private readonly accounts = new Map<string, Account>();
   private readonly live = new Map<string, Entry>();
+  /** resting entries per user, for the balance hold and cancel-all */
+  private readonly restingByUser = new Map<string, Set<Entry>>();
   private readonly expiring = new Set<Entry>();
   private readonly tape: SimTrade[] = [];
   private readonly listeners = new Set<Listener>();
@@ -450,17 +452,14 @@ export class Exchange {
   /** Cancel every resting order of the user (optionally one subaccount) in markets that allow it. */
   cancelAll(userId: string, subaccount?: number): SimOrder[] {
     this.catchUp();
-    const a = this.accounts.get(userId);
     const out: SimOrder[] = [];
-    if (a) {
-      for (const o of a.orders.values()) {
-        if (o.status !== "resting" || (subaccount !== undefined && o.subaccount !== subaccount)) continue;
-        const entry = this.live.get(o.orderId);
-        const ms = this.marketMap.get(o.ticker);
-        if (!entry || !ms || !this.cancellable(ms.market)) continue;
-        this.cancelEntry(entry, ms, undefined);
-        out.push(copyOrder(o));
-      }
+    for (const entry of [...(this.restingByUser.get(userId) ?? [])]) {
+      const o = entry.order;
+      const ms = this.marketMap.get(o.ticker);
+      if ((subaccount !== undefined && o.subaccount !== subaccount) || !ms || !this.cancellable(ms.market))
+        continue;
+      this.cancelEntry(entry, ms, undefined);
+      out.push(copyOrder(o));
     }
     this.record(userId, "cancel_all", { ok: true }, {});
     this.flushTickers();
@@ -579,21 +578,24 @@ export class Exchange {
     if (acct.unlimited) return 0;
     let cover = closable(positionOf(acct, ms.market.ticker), side);
     if (cover > 0) {
-      for (const o of acct.orders.values()) {
-        if (
-          o.status === "resting" &&
-          o.ticker === ms.market.ticker &&
-          o.side === side &&
-          o.orderId !== exclude?.order.orderId
-        ) {
-          cover -= o.remainingCount;
-        }
+      for (const e of this.restingByUser.get(acct.userId) ?? []) {
+        const o = e.order;
+        if (o.ticker === ms.market.ticker && o.side === side && e !== exclude) cover -= o.remainingCount;
       }
     }
     const opening = reduceOnly ? 0 : Math.max(0, count - Math.max(0, cover));
     const leg = legPrice(side, price);
     const series = this.seriesOf(ms.market);
     return leg * opening + maxFee(series.feeType, series.feeMultiplierPpm, leg, count);
+  }
+
+  private restingOf(userId: string): Set<Entry> {
+    let set = this.restingByUser.get(userId);
+    if (!set) {
+      set = new Set();
+      this.restingByUser.set(userId, set);
+    }
+    return set;
   }
 
   private seriesOf(m: SimMarket): SimSeries {
@@ -653,6 +655,7 @@ export class Exchange {
       );
       acct.reserved += entry.reserved;
       this.live.set(order.orderId, entry);
+      this.restingOf(acct.userId).add(entry);
       if (order.expirationTimeSec !== undefined) this.expiring.add(entry);
       ms.book.add(entry);
     }
@@ -692,6 +695,7 @@ export class Exchange {
     if (mo.remainingCount === 0) {
       mo.status = "executed";
       this.live.delete(mo.orderId);
+      this.restingByUser.get(mo.userId)?.delete(maker);
       this.expiring.delete(maker);
     }
     ms.book.reduce(maker, count, mo.remainingCount === 0);
@@ -815,6 +819,7 @@ export class Exchange {
     if (acct) acct.reserved -= entry.reserved;
     entry.reserved = 0;
     this.live.delete(o.orderId);
+    this.restingByUser.get(o.userId)?.delete(entry);
     this.expiring.delete(entry);
     this.dirty.add(ms);
     return removed;
