@@ -2,13 +2,23 @@
  * The Worker entry point: the Hono admin app answers `fetch`, the cron jobs answer
  * `scheduled`, and the feed Durable Object class is exported for its binding.
  */
-import { Hono } from "hono";
+import { createAdminApp, feedFor } from "./admin/app.ts";
+import { feedKeepAlive, jobFor } from "./cron/schedule.ts";
 
 export { FeedObject } from "./feed/feed-object.ts";
 
-const app = new Hono<{ Bindings: Env }>();
-app.get("/health", (c) => c.json({ ok: true }));
+const app = createAdminApp();
 
 export default {
   fetch: app.fetch,
+  async scheduled(controller, env, ctx) {
+    const job = jobFor(controller.cron);
+    switch (job) {
+      case "feedKeepAlive":
+        ctx.waitUntil(feedKeepAlive(feedFor(env)));
+        return;
+      default:
+        console.error(`cron: no job for schedule ${JSON.stringify(controller.cron)}`);
+    }
+  },
 } satisfies ExportedHandler<Env>;
