@@ -39,6 +39,11 @@ describe("book deltas", () => {
     const ex = createExchange({ seed: 11, markets: 24, clock, users });
     const events: ExchangeEvent[] = [];
     ex.subscribe((e) => events.push(e));
+    const ledgerValue = () => {
+      const l = ex.ledger();
+      return l.cash + l.yesHeld * 10_000 + l.feesCollected;
+    };
+    const initial = ledgerValue();
     const rng = new Rng(99);
     const tickers = ex.markets().map((m) => m.ticker);
     const tifs: TimeInForce[] = ["good_till_canceled", "immediate_or_cancel", "fill_or_kill"];
@@ -83,6 +88,14 @@ describe("book deltas", () => {
     expect(ex.counters().fills).toBeGreaterThan(0);
     const rebuilt = replay(events);
     for (const t of tickers) expect(asView(rebuilt.get(t))).toEqual(ex.book(t));
+    // netting, settlement and fees neither create nor destroy money
+    expect(ledgerValue()).toBe(initial);
+    const traded = tickers.find(
+      (t) => (ex.market(t)?.openInterest ?? 0) > 0 && ex.market(t)?.status === "active",
+    );
+    expect(traded).toBeDefined();
+    expect(ex.settleMarket(traded as string).ok).toBe(true);
+    expect(ledgerValue()).toBe(initial);
   });
 
   it("tag the user and client order id on changes to a user's own order only", () => {

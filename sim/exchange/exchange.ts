@@ -114,6 +114,16 @@ export interface ExchangeCounters {
   requestsByOutcome: Record<string, number>;
   fills: number;
   trades: number;
+  /** every fee charged, users and participants */
+  feesCollected: MoneyMicros;
+}
+
+/** Money across every account, participants included: cash + $1 per held YES/NO pair + fees is conserved. */
+export interface LedgerTotals {
+  cash: MoneyMicros;
+  /** YES contracts held (each matched by a NO contract: $1 of collateral per pair) */
+  yesHeld: CountUnits;
+  feesCollected: MoneyMicros;
 }
 
 export interface UserSnapshot {
@@ -186,7 +196,13 @@ export class Exchange {
   private readonly tape: SimTrade[] = [];
   private readonly listeners = new Set<Listener>();
   private readonly requestLog: RequestRecord[] = [];
-  private readonly counts: ExchangeCounters = { requests: 0, requestsByOutcome: {}, fills: 0, trades: 0 };
+  private readonly counts: ExchangeCounters = {
+    requests: 0,
+    requestsByOutcome: {},
+    fills: 0,
+    trades: 0,
+    feesCollected: 0,
+  };
   private readonly dirty = new Set<MarketState>();
   private orderSeq = 0;
   private tradeSeq = 0;
@@ -343,6 +359,16 @@ export class Exchange {
 
   counters(): ExchangeCounters {
     return { ...this.counts, requestsByOutcome: { ...this.counts.requestsByOutcome } };
+  }
+
+  ledger(): LedgerTotals {
+    let cash = 0;
+    let yesHeld = 0;
+    for (const a of this.accounts.values()) {
+      cash += a.cash;
+      for (const st of a.positions.values()) if (st.position > 0) yesHeld += st.position;
+    }
+    return { cash, yesHeld, feesCollected: this.counts.feesCollected };
   }
 
   /** balances, positions and activity of every registered user */
@@ -524,7 +550,6 @@ export class Exchange {
     }
     const order = this.newOrder(acct, market, input, count);
     const fills = this.execute(ms, acct, order, input.timeInForce);
-    if (acct.unlimited) return { ok: true, value: { order, fills } };
     return { ok: true, value: { order: copyOrder(order), fills: fills.map((f) => ({ ...f })) } };
   }
 
@@ -737,6 +762,7 @@ export class Exchange {
     this.tape.push(t);
     if (this.tape.length > 2 * TRADE_TAPE_LIMIT) this.tape.splice(0, this.tape.length - TRADE_TAPE_LIMIT);
     this.counts.trades++;
+    this.counts.feesCollected += takerFee + makerFee;
     this.emit({ kind: "trade", ...t });
 
     if (!makerAcct.unlimited) {
