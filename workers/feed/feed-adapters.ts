@@ -1,23 +1,48 @@
 /**
- * Real implementations of the feed runtime's ports, built from the Worker's env: the signed
- * WebSocket opener (`fetch` with `Upgrade: websocket`, re-signed on every connect) and the
- * stand-ins used until shared/book's frame handler and shared/kalshi's REST client are wired
- * (see the feed report): a book port that counts frames by type and never reports a fresh book,
- * so nothing can trade on it, and a REST port that reports failure.
+ * The env-facing pieces of the feed object: URLs from KALSHI_ENV / KALSHI_SIM_URL
+ * (`baseUrlsFor`), one lazily imported signer, the signed WebSocket opener (`fetch` with
+ * `Upgrade: websocket`, re-signed on every connect) and the REST client. The real ports are
+ * `book-port.ts` and `rest-port.ts`; the two stand-ins at the end (a counting book port that
+ * never reports a fresh book, a failing REST port) remain for tests of the runtime alone.
  */
 import { KalshiSigner, WS_SIGN_PATH } from "../../shared/kalshi/auth.ts";
+import { RateLimiter } from "../../shared/kalshi/rate-limiter.ts";
+import type { KalshiEnv, RequestSigner } from "../../shared/kalshi/rest-client.ts";
+import { baseUrlsFor, KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
 import type { BookPort, FrameResult, OpenSocketResult, RestPort, SocketOpener } from "./ports.ts";
 
-const WS_HOSTS: Record<string, string> = {
-  prod: "https://external-api-ws.kalshi.com",
-  demo: "https://external-api-ws.demo.kalshi.co",
-};
-
-/** The WebSocket URL (https scheme: Workers upgrade through `fetch`) for KALSHI_ENV. */
+/**
+ * The WebSocket URL for KALSHI_ENV from `baseUrlsFor`, with an https scheme: Workers open
+ * outbound WebSockets through `fetch` with `Upgrade: websocket`.
+ */
 export function wsUrlFor(kalshiEnv: string, simUrl: string): string {
-  const host = kalshiEnv === "sim" ? simUrl.replace(/\/+$/, "").replace(/^ws/, "http") : WS_HOSTS[kalshiEnv];
-  if (!host) throw new Error(`KALSHI_ENV must be sim, demo or prod, not ${JSON.stringify(kalshiEnv)}`);
-  return `${host}${WS_SIGN_PATH}`;
+  return baseUrlsFor(kalshiEnvOf(kalshiEnv), simUrl).ws.replace(/^ws/, "http");
+}
+
+/** KALSHI_ENV narrowed; anything else is a configuration error. */
+export function kalshiEnvOf(v: string): KalshiEnv {
+  if (v === "sim" || v === "demo" || v === "prod") return v;
+  throw new Error(`KALSHI_ENV must be sim, demo or prod, not ${JSON.stringify(v)}`);
+}
+
+/**
+ * One lazily imported signing key for REST and WebSocket. The key never leaves the signer; a
+ * failed import is retried on the next call. Timestamps are wall-clock (`Date.now`), never the
+ * runtime's injected clock: Kalshi checks them against its own.
+ */
+export function lazySigner(keyId: string, pem: string): RequestSigner {
+  let signer: Promise<KalshiSigner> | null = null;
+  return {
+    async headers(method, pathOrUrl, nowMs) {
+      signer ??= KalshiSigner.create(keyId, pem);
+      try {
+        return await (await signer).headers(method, pathOrUrl, nowMs);
+      } catch (err) {
+        signer = null;
+        throw err;
+      }
+    },
+  };
 }
 
 /** Opens and accepts a WebSocket with the given headers; never throws. */
@@ -39,22 +64,29 @@ export async function openKalshiSocket(
   }
 }
 
-/** A socket opener that signs `GET /trade-api/ws/v2` afresh for every connect. The key never leaves the signer. */
-export function signedSocketOpener(env: Env, nowMs: () => number): SocketOpener {
-  let signer: Promise<KalshiSigner> | null = null;
+/** A socket opener that signs `GET /trade-api/ws/v2` afresh for every connect. */
+export function signedSocketOpener(env: Env, signer: RequestSigner): SocketOpener {
   return async () => {
-    let url: string;
     try {
-      url = wsUrlFor(env.KALSHI_ENV, env.KALSHI_SIM_URL);
-      signer ??= KalshiSigner.create(env.KALSHI_KEY_ID, env.KALSHI_PRIVATE_KEY);
-      const headers = await (await signer).headers("GET", WS_SIGN_PATH, nowMs());
+      const url = wsUrlFor(env.KALSHI_ENV, env.KALSHI_SIM_URL);
+      const headers = await signer.headers("GET", WS_SIGN_PATH, Date.now());
       return openKalshiSocket(url, headers);
     } catch (err) {
-      signer = null;
       // KalshiKeyError messages never contain the key.
       return { ok: false, reason: err instanceof Error ? `${err.name}: ${err.message}` : "signing failed" };
     }
   };
+}
+
+/** The REST client for KALSHI_ENV: signed with the shared signer, paced by its own limiter, wall clock. */
+export function restClientFor(env: Env, signer: RequestSigner): KalshiRestClient {
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  return new KalshiRestClient({
+    baseUrl: baseUrlsFor(kalshiEnvOf(env.KALSHI_ENV), env.KALSHI_SIM_URL).rest,
+    signer,
+    limiter: new RateLimiter({ now: () => Date.now(), sleep }),
+    sleep,
+  });
 }
 
 /** Counts frames by type; every book stays unfresh until the real frame handler is plugged in. */

@@ -6,17 +6,22 @@
  * Logic lives in `feed-runtime.ts` and the pure modules next to it.
  */
 import { DurableObject } from "cloudflare:workers";
-import { countingBookPort, signedSocketOpener, unavailableRestPort } from "./feed-adapters.ts";
+import type { RequestSigner } from "../../shared/kalshi/rest-client.ts";
+import { frameHandlerBookPort } from "./book-port.ts";
+import { lazySigner, restClientFor, signedSocketOpener } from "./feed-adapters.ts";
 import type { FeedConfig } from "./feed-config.ts";
 import { DEFAULT_FEED_CONFIG } from "./feed-config.ts";
 import type { FeedDeps, FeedStatus } from "./feed-runtime.ts";
 import { FeedRuntime } from "./feed-runtime.ts";
+import type { BookDepth } from "./ports.ts";
+import { kalshiRestPort } from "./rest-port.ts";
 
 export type { FeedStatus } from "./feed-runtime.ts";
 
 export class FeedObject extends DurableObject<Env> {
   #rt: FeedRuntime;
   #config: FeedConfig = DEFAULT_FEED_CONFIG;
+  #signer: RequestSigner | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -27,10 +32,13 @@ export class FeedObject extends DurableObject<Env> {
     return "pong";
   }
 
-  /** Idempotent: marks the feed running (persisted) and arms the heartbeat. */
+  /**
+   * Idempotent and cheap, so a cron keep-alive or `wrangler dev` can call it every few minutes:
+   * marks the feed running (persisted) and arms the heartbeat unless one is already pending.
+   */
   async start(): Promise<FeedStatus> {
     this.#rt.start();
-    await this.#arm(0);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.#arm(0);
     return this.#rt.status();
   }
 
@@ -65,6 +73,11 @@ export class FeedObject extends DurableObject<Env> {
     this.#rt = new FeedRuntime(this.#deps(overrides));
   }
 
+  /** Full depth of a fresh book (admin, end-to-end tests); undefined when unknown or stale. */
+  bookDepth(ticker: string): BookDepth | undefined {
+    return this.#rt.bookDepth(ticker);
+  }
+
   /** Test hook: the runtime itself, for driving steps directly. */
   __runtime(): FeedRuntime {
     return this.#rt;
@@ -74,15 +87,19 @@ export class FeedObject extends DurableObject<Env> {
     const config = o.config ?? this.#config;
     this.#config = config;
     const nowMs = o.nowMs ?? (() => Date.now());
+    const log =
+      o.log ??
+      ((event: string, data?: Record<string, unknown>) => console.log(JSON.stringify({ event, ...data })));
+    this.#signer ??= lazySigner(this.env.KALSHI_KEY_ID, this.env.KALSHI_PRIVATE_KEY);
     return {
       config,
       nowMs,
       random: o.random ?? Math.random,
       store: o.store ?? this.ctx.storage.kv,
-      books: o.books ?? countingBookPort(),
-      rest: o.rest ?? unavailableRestPort(),
-      openSocket: o.openSocket ?? signedSocketOpener(this.env, nowMs),
-      log: o.log ?? ((event, data) => console.log(JSON.stringify({ event, ...data }))),
+      books: o.books ?? frameHandlerBookPort({ nowMs, log }),
+      rest: o.rest ?? kalshiRestPort(restClientFor(this.env, this.#signer), { nowMs: () => Date.now(), log }),
+      openSocket: o.openSocket ?? signedSocketOpener(this.env, this.#signer),
+      log,
     };
   }
 

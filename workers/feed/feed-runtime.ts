@@ -11,7 +11,7 @@ import type { FeedConfig } from "./feed-config.ts";
 import { bindSocket, KalshiSession } from "./kalshi-session.ts";
 import type { LivenessAction, SocketState } from "./liveness.ts";
 import { checkLiveness } from "./liveness.ts";
-import type { BookPort, FrameResult, RestPort, SocketOpener } from "./ports.ts";
+import type { BookDepth, BookPort, FrameResult, RestPort, SocketOpener } from "./ports.ts";
 import type { Channel, LiveSubscriptions, SubscriptionCommand } from "./subscriptions.ts";
 import { applyConfirmed, planSubscriptions, snapshotParams } from "./subscriptions.ts";
 import type { MarketInfo } from "./universe.ts";
@@ -251,6 +251,7 @@ export class FeedRuntime {
       };
       const r = selectUniverse(markets, tops, this.#d.config.universe, now);
       this.setWanted(r.selected.map((e) => e.ticker));
+      this.#d.books.setMarketInfo?.(markets);
       this.#count("universe_refreshes");
     } finally {
       this.#busy.refreshing = false;
@@ -297,6 +298,22 @@ export class FeedRuntime {
     } finally {
       this.#busy.crossChecking = false;
     }
+  }
+
+  /** Full depth of a fresh book (tests, admin). */
+  bookDepth(ticker: string): BookDepth | undefined {
+    return this.#d.books.depth?.(ticker);
+  }
+
+  /**
+   * Resolves once every frame the server sent before now has been handled: the server answers
+   * commands in order, so the reply to a `list_subscriptions` sent now comes after them.
+   */
+  async barrier(): Promise<boolean> {
+    const session = this.#session;
+    if (!session || session.closed) return false;
+    const o = await session.send("list_subscriptions");
+    return o.ok;
   }
 
   market(ticker: string): MarketInfo | undefined {
@@ -364,7 +381,10 @@ export class FeedRuntime {
     const r: FrameResult = this.#d.books.onFrame(text, now);
     if (r.type !== undefined) this.#lastFrameByType[r.type] = now;
     if (r.sid > 0) this.#lastFrameBySid.set(r.sid, now);
-    for (const e of r.effects) this.#resync(e.sid, e.tickers);
+    for (const e of r.effects) {
+      if (e.kind === "resync") this.#resync(e.sid, e.tickers);
+      else this.#resubscribe(e.sid, `subscription error ${e.code}`);
+    }
     if (r.type === "market_lifecycle_v2") this.#onLifecycle(text, now);
     else if (r.type === "orderbook_snapshot" && this.#breaker.tripped) this.#maybeClearBreaker();
   }
@@ -396,8 +416,22 @@ export class FeedRuntime {
   #onServerError(code: number, message: string, sid: number | undefined): void {
     this.#count("server_errors");
     this.#logOnce(`server_error_${code}`, message);
-    // 10 channel error and 25 buffer overflow end the subscription: resubscribe on a fresh socket.
-    if ((code === 10 || code === 25) && sid !== undefined) void this.reconnect(`server error ${code}`);
+    // 10 channel error and 25 buffer overflow end that subscription only: subscribe the channel again.
+    if ((code === 10 || code === 25) && sid !== undefined) this.#resubscribe(sid, `server error ${code}`);
+  }
+
+  /** Forgets the channel on `sid` (idempotent) and lets the planner subscribe it again, with fresh snapshots. */
+  #resubscribe(sid: number, reason: string): void {
+    const entry = Object.entries(this.#live).find(([, s]) => s.sid === sid);
+    if (!entry) return;
+    const next: LiveSubscriptions = { ...this.#live };
+    delete next[entry[0] as Channel];
+    this.#live = next;
+    this.#synced = false;
+    this.#lastFrameBySid.delete(sid);
+    this.#count("resubscribes_requested");
+    this.#d.log("feed.resubscribe", { channel: entry[0], sid, reason });
+    void this.syncSubscriptions();
   }
 
   #onClose(session: KalshiSession, code: number, reason: string): void {

@@ -21,12 +21,27 @@ export interface ResyncEffect {
   tickers: string[];
 }
 
+/** A terminal subscription error (codes 10, 25) ended `sid`: subscribe that channel again. */
+export interface ResubscribeEffect {
+  kind: "resubscribe";
+  sid: number;
+  code: number;
+}
+
+export type BookEffect = ResyncEffect | ResubscribeEffect;
+
+/** Both bids-only ladders of one book, best first, each leg in its own prices. */
+export interface BookDepth {
+  yes: { price: number; size: number }[];
+  no: { price: number; size: number }[];
+}
+
 export interface FrameResult {
   /** the message type when it could be read (`orderbook_delta`, `ok`, ...) */
   type: string | undefined;
   /** the frame's sid (0 when none) */
   sid: number;
-  effects: readonly ResyncEffect[];
+  effects: readonly BookEffect[];
 }
 
 export interface BookPort {
@@ -36,6 +51,10 @@ export interface BookPort {
   resetConnection(reason: string): void;
   /** Keep books for these markets only. */
   setMarkets(tickers: readonly string[]): void;
+  /** The markets' tick grids (from REST); levels off a market's grid make its book stale. */
+  setMarketInfo?(markets: readonly MarketInfo[]): void;
+  /** Full depth of a book (tests, admin); undefined when unknown or stale. */
+  depth?(ticker: string): BookDepth | undefined;
   view(ticker: string): BookView | undefined;
   /** frames by type, parse failures by kind, gaps, resyncs ... */
   counters(): Record<string, number>;

@@ -37,6 +37,8 @@ export interface MarketInfo {
   priceLevelStructure: string;
   priceRanges: PriceRangeUnits[];
   exchangeIndex: number;
+  /** The series' fee parameters when REST gave them (`GET /series/{series_ticker}`). */
+  fee?: { feeType: string; feeMultiplier: number };
 }
 
 export type FavouriteSide = "yes" | "no";

@@ -1,0 +1,151 @@
+/**
+ * The real `BookPort`: the feed runtime's view of shared/book's `FrameHandler` and `BookStore`.
+ * A raw frame goes in; out come its type and sid (for liveness), and the store's effects turned
+ * into runtime effects (`get_snapshot` -> resync, terminal subscription error -> resubscribe).
+ * Book views, full depth and flat counters (frames by type, parse failures by kind, gaps,
+ * resyncs, ...) are read from the store. Bad input is counted and reported once per kind by the
+ * handler (logged here with its sample) and marks the book it was about stale; `onFrame`
+ * never throws. Built by the feed object (`feed-object.ts`); the runtime only sees the port.
+ */
+
+import type { HandlerFailureKind } from "../../shared/book/frame-handler.ts";
+import { FrameHandler } from "../../shared/book/frame-handler.ts";
+import { isOnGrid, safeParseTickGrid } from "../../shared/kalshi/tick-grid.ts";
+import { formatPrice } from "../../shared/kalshi/units.ts";
+import type { BookDepth, BookEffect, BookPort, BookView, FrameResult } from "./ports.ts";
+import type { MarketInfo } from "./universe.ts";
+
+export interface FrameHandlerBookPortOptions {
+  nowMs: () => number;
+  /** Structured log line; receives one sample per kind of bad input. */
+  log: (event: string, data?: Record<string, unknown>) => void;
+  /** Every frame through the reference parser (tests); default false. */
+  referenceParser?: boolean;
+}
+
+const NO_EFFECTS: readonly BookEffect[] = [];
+
+export function frameHandlerBookPort(opts: FrameHandlerBookPortOptions): BookPort & {
+  readonly handler: FrameHandler;
+} {
+  const handler = new FrameHandler({
+    // The bot always subscribes with use_yes_price: true (subscriptions.ts).
+    useYesPrice: true,
+    fastPath: opts.referenceParser !== true,
+    onFirstFailure: (kind: HandlerFailureKind, sample: string) =>
+      opts.log("feed.bad_frame", { kind, sample: sample.slice(0, 200) }),
+  });
+  const store = handler.store;
+  let wanted = new Set<string>();
+  let sidGaps = 0;
+  let resubscribes = 0;
+
+  const effectsOf = (): readonly BookEffect[] => {
+    const raw = store.drainEffects();
+    if (raw.length === 0) return NO_EFFECTS;
+    const out: BookEffect[] = [];
+    for (const e of raw) {
+      if (e.type === "get_snapshot") out.push({ kind: "resync", sid: e.sid, tickers: e.tickers });
+      else if (e.type === "resubscribe") {
+        resubscribes++;
+        out.push({ kind: "resubscribe", sid: e.sid, code: e.code });
+      } else sidGaps++;
+    }
+    return out;
+  };
+
+  return {
+    handler,
+
+    onFrame(text: string, nowMs: number): FrameResult {
+      const snapshotsBefore = store.counters.snapshotsApplied;
+      const o = handler.handle(text, nowMs);
+      if (o.kind === "book") {
+        const type =
+          store.counters.snapshotsApplied !== snapshotsBefore ? "orderbook_snapshot" : "orderbook_delta";
+        return { type, sid: o.market.sid, effects: effectsOf() };
+      }
+      if (o.kind === "message") {
+        const m = o.message as { type: string; sid?: unknown };
+        return { type: m.type, sid: typeof m.sid === "number" ? m.sid : 0, effects: effectsOf() };
+      }
+      return { type: undefined, sid: 0, effects: effectsOf() };
+    },
+
+    resetConnection(): void {
+      store.disconnected(opts.nowMs());
+      store.drainEffects();
+    },
+
+    setMarkets(tickers: readonly string[]): void {
+      wanted = new Set(tickers);
+    },
+
+    setMarketInfo(markets: readonly MarketInfo[]): void {
+      for (const m of markets) {
+        if (!wanted.has(m.ticker) || m.priceRanges.length === 0) continue;
+        const g = safeParseTickGrid(
+          m.priceRanges.map((r) => ({
+            start: formatPrice(r.start),
+            end: formatPrice(r.end),
+            step: formatPrice(r.step),
+          })),
+        );
+        if (g.ok) store.setGrid(m.ticker, (p) => isOnGrid(g.grid, p));
+        else opts.log("feed.bad_grid", { ticker: m.ticker, error: g.error });
+      }
+    },
+
+    view(ticker: string): BookView | undefined {
+      if (!wanted.has(ticker)) return undefined;
+      const now = opts.nowMs();
+      const v = store.view(ticker, now);
+      if (v === undefined) return undefined;
+      const everUpdated = Number.isFinite(v.lastChangeMs);
+      return {
+        fresh: !v.stale,
+        staleReason: v.staleReason,
+        // The last moment the book was confirmed current (its own update or an in-order frame on its sid).
+        lastUpdateMs: everUpdated && Number.isFinite(v.ageMs) ? now - v.ageMs : 0,
+        top: {
+          yesBid: v.yesBid < 0 ? null : v.yesBid,
+          yesBidSize: v.yesBidSize,
+          noBid: v.noBid < 0 ? null : v.noBid,
+          noBidSize: v.noBidSize,
+        },
+      };
+    },
+
+    depth(ticker: string): BookDepth | undefined {
+      const m = store.market(ticker);
+      if (m === undefined || m.stale) return undefined;
+      return { yes: store.depth(ticker, "yes"), no: store.depth(ticker, "no") };
+    },
+
+    counters(): Record<string, number> {
+      const h = handler.counters();
+      const c = store.counters;
+      const out: Record<string, number> = {
+        frames: h.frames,
+        frames_fast_path: h.fastPath,
+        parse_failures: 0,
+        gaps: c.gaps,
+        seq_repeats: c.seqRepeats,
+        sid_gaps: sidGaps,
+        resyncs: c.resyncRequests,
+        resubscribes,
+        snapshots_applied: c.snapshotsApplied,
+        deltas_applied: c.deltasApplied,
+        deltas_dropped_stale: c.deltasDroppedStale,
+        stale_marks: c.staleMarks,
+      };
+      for (const [t, n] of Object.entries(h.byType)) out[`frames_${t}`] = n;
+      for (const [k, f] of Object.entries(h.failures)) {
+        if (!f) continue;
+        out[`bad_${k}`] = f.count;
+        out.parse_failures = (out.parse_failures ?? 0) + f.count;
+      }
+      return out;
+    },
+  };
+}
