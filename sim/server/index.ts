@@ -6,11 +6,11 @@
  * `sim/main.ts` and the tests call (tests on port 0 with a stepped clock).
  */
 
-import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import { readSimTestKeys } from "../keys/index.ts";
 import { createCoreExchange } from "./adapt-exchange.ts";
 import type { RegisteredKey } from "./auth.ts";
 import { authErrorBody, hasAuthHeaders, KeyRegistry } from "./auth.ts";
@@ -25,9 +25,8 @@ import type { Reply, RestState } from "./rest.ts";
 import { API_PREFIX, errorBody, handleRest, routeNeedsAuth } from "./rest.ts";
 import { WS_PATH, WsHub } from "./ws.ts";
 
-export const TEST_KEY_ID = "sim-test-key-0001";
+/** The user the committed test key (sim/keys, `sim-test-key-0001`) trades as. */
 export const TEST_USER_ID = "5f0c1a2e-7b3d-4c8e-9a61-000000000001";
-const TEST_PUBLIC_KEY_URL = new URL("../keys/test-public-key.pem", import.meta.url);
 
 export interface ExchangeFactoryOptions {
   seed: number;
@@ -71,10 +70,8 @@ export interface RunningSimulator {
 }
 
 function defaultKeys(): RegisteredKey[] {
-  if (!existsSync(TEST_PUBLIC_KEY_URL)) return [];
-  return [
-    { keyId: TEST_KEY_ID, publicKeyPem: readFileSync(TEST_PUBLIC_KEY_URL, "utf8"), userId: TEST_USER_ID },
-  ];
+  const k = readSimTestKeys();
+  return [{ keyId: k.keyId, publicKeyPem: k.publicKeyPem, userId: TEST_USER_ID }];
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
