@@ -251,6 +251,7 @@ export class BookStore {
   /**
    * Applies a validated delta (price on the wire scale) that arrived in sequence on `sid`.
    * Stale books are left alone; a delta the book cannot take marks it stale instead.
+   * True when the book changed.
    */
   applyDelta(
     m: MarketBook,
@@ -258,20 +259,19 @@ export class BookStore {
     side: BookSide,
     price: PriceUnits,
     delta: CountUnits,
-    tsMs: number,
     nowMs: number,
-  ): void {
+  ): boolean {
     if (m.stale) {
       this.counters.deltasDroppedStale++;
       if (m.staleReason === "no_snapshot" && m.sid === 0) this.counters.deltasUnknownMarket++;
       // Ask again if the earlier request seems lost (or was never made, e.g. after a disconnect).
       this.requestSnapshot(m, sid, nowMs);
-      return;
+      return false;
     }
     if (m.sid !== sid) {
       this.markStale(m, "sid_mismatch", nowMs, false);
       this.requestSnapshot(m, sid, nowMs);
-      return;
+      return false;
     }
     let legPrice = price;
     let yesPrice = price;
@@ -281,15 +281,15 @@ export class BookStore {
     }
     if (!m.isOnGrid(yesPrice)) {
       this.markStale(m, "off_grid", nowMs, true);
-      return;
+      return false;
     }
     if (m.book.applyDelta(side, legPrice, delta) !== DELTA_OK) {
       this.markStale(m, "over_remove", nowMs, true);
-      return;
+      return false;
     }
     m.lastChangeMs = nowMs;
-    m.lastExchangeTsMs = tsMs;
     this.counters.deltasApplied++;
+    return true;
   }
 
   /** Marks a book stale (clearing it) and, if asked, requests a fresh snapshot on its sid. */

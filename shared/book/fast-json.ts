@@ -127,8 +127,12 @@ const M_COID = 128;
 const M_SUB = 256;
 const MSG_REQUIRED = M_TICKER | M_ID | M_PRICE | M_DELTA | M_SIDE;
 
-/** Value of the last `uint` scanned (module scratch: the scanner is synchronous). */
-let gNum = 0;
+/**
+ * End position of the last number scanned (module scratch: the scanner is synchronous). Only
+ * positions live here, never values: a small integer is stored unboxed, a double (`ts_ms`)
+ * would allocate a heap number on every frame.
+ */
+let gPos = 0;
 
 function skipWs(s: string, i: number, n: number): number {
   while (i < n) {
@@ -149,7 +153,7 @@ function skipPlainString(s: string, i: number, n: number): number {
   return -1;
 }
 
-/** Canonical non-negative JSON integer of at most 15 digits at `i`; sets gNum. -1 otherwise. */
+/** Canonical non-negative JSON integer of at most 15 digits at `i` (end in gPos), else -1. */
 function scanUint(s: string, i: number, n: number): number {
   let c = s.charCodeAt(i) - 48;
   if (!(c >= 0 && c <= 9)) return -1;
@@ -168,8 +172,8 @@ function scanUint(s: string, i: number, n: number): number {
     // A fraction, an exponent, or a digit after a leading zero: not ours to judge.
     if (d === 46 || d === 101 || d === 69 || (d >= 48 && d <= 57)) return -1;
   }
-  gNum = v;
-  return j;
+  gPos = j;
+  return v;
 }
 
 function scanDigits(s: string, i: number, n: number): number {
@@ -216,15 +220,13 @@ function skipScalar(s: string, i: number, n: number): number {
   return -1;
 }
 
-/** Reads a quoted fixed-point string at `i` into gNum; -1 when not a plain, valid number. */
+/** A quoted fixed-point string at `i` (end in gPos); NaN when not a plain, valid number. */
 function scanFixed(s: string, i: number, n: number, decimals: number, signed: boolean, max: number): number {
-  if (s.charCodeAt(i) !== QUOTE) return -1;
+  if (s.charCodeAt(i) !== QUOTE) return Number.NaN;
   const end = skipPlainString(s, i, n);
-  if (end < 0) return -1;
-  const v = fixedAt(s, i + 1, end - 1, decimals, signed, max);
-  if (Number.isNaN(v)) return -1;
-  gNum = v;
-  return end;
+  if (end < 0) return Number.NaN;
+  gPos = end;
+  return fixedAt(s, i + 1, end - 1, decimals, signed, max);
 }
 
 /**
@@ -269,16 +271,20 @@ export function scanDelta(s: string, out: DeltaScan): boolean {
         if (!s.startsWith('"orderbook_delta"', i)) return false;
         i += 17;
         break;
-      case F_SID:
-        i = scanUint(s, i, n);
-        if (i < 0 || gNum === 0) return false;
-        out.sid = gNum;
+      case F_SID: {
+        const v = scanUint(s, i, n);
+        if (v <= 0) return false;
+        out.sid = v;
+        i = gPos;
         break;
-      case F_SEQ:
-        i = scanUint(s, i, n);
-        if (i < 0 || gNum === 0) return false;
-        out.seq = gNum;
+      }
+      case F_SEQ: {
+        const v = scanUint(s, i, n);
+        if (v <= 0) return false;
+        out.seq = v;
+        i = gPos;
         break;
+      }
       case F_MSG:
         i = scanDeltaMsg(s, i, n, out);
         break;
@@ -365,16 +371,21 @@ function scanDeltaMsg(s: string, i: number, n: number, out: DeltaScan): number {
         i = j + 1;
         break;
       }
-      case M_PRICE:
-        i = scanFixed(s, i, n, PRICE_DECIMALS, false, PRICE_SCALE);
-        if (i < 0 || gNum < MIN_BID_PRICE || gNum > MAX_BID_PRICE) return -1;
-        out.price = gNum;
+      case M_PRICE: {
+        const v = scanFixed(s, i, n, PRICE_DECIMALS, false, PRICE_SCALE);
+        // NaN fails both comparisons.
+        if (!(v >= MIN_BID_PRICE && v <= MAX_BID_PRICE)) return -1;
+        out.price = v;
+        i = gPos;
         break;
-      case M_DELTA:
-        i = scanFixed(s, i, n, COUNT_DECIMALS, true, MAX_COUNT);
-        if (i < 0) return -1;
-        out.delta = gNum;
+      }
+      case M_DELTA: {
+        const v = scanFixed(s, i, n, COUNT_DECIMALS, true, MAX_COUNT);
+        if (Number.isNaN(v)) return -1;
+        out.delta = v;
+        i = gPos;
         break;
+      }
       case M_SIDE:
         if (s.startsWith('"yes"', i)) {
           out.side = "yes";
@@ -384,13 +395,16 @@ function scanDeltaMsg(s: string, i: number, n: number, out: DeltaScan): number {
           i += 4;
         } else return -1;
         break;
-      case M_TS_MS:
-        i = scanUint(s, i, n);
-        if (i < 0) return -1;
-        out.tsMs = gNum;
+      case M_TS_MS: {
+        const v = scanUint(s, i, n);
+        if (v < 0) return -1;
+        out.tsMs = v;
+        i = gPos;
         break;
+      }
       case M_SUB:
-        i = scanUint(s, i, n);
+        if (scanUint(s, i, n) < 0) return -1;
+        i = gPos;
         break;
       case M_ID:
         if (s.charCodeAt(i) !== QUOTE || s.charCodeAt(i + 1) === QUOTE) return -1; // non-empty

@@ -125,7 +125,8 @@ export class FrameHandler {
       const m =
         store.lookup(text, s.tickerStart, s.tickerEnd, s.tickerHash) ??
         store.ensureMarket(text.slice(s.tickerStart, s.tickerEnd));
-      store.applyDelta(m, s.sid, s.side, s.price, s.delta, s.tsMs, nowMs);
+      // ts_ms is copied field to field: passed as an argument, a double is boxed on every frame.
+      if (store.applyDelta(m, s.sid, s.side, s.price, s.delta, nowMs)) m.lastExchangeTsMs = s.tsMs;
       return m.outcome;
     }
     return this.handleParsed(parseFrame(text), text, nowMs);
@@ -138,7 +139,7 @@ export class FrameHandler {
         this.deltaFrames++;
         store.checkSeq(p.sid, p.seq, nowMs);
         const m = store.ensureMarket(p.ticker);
-        store.applyDelta(m, p.sid, p.side, p.price, p.delta, p.tsMs, nowMs);
+        if (store.applyDelta(m, p.sid, p.side, p.price, p.delta, nowMs)) m.lastExchangeTsMs = p.tsMs;
         return m.outcome;
       }
       case "snapshot": {
