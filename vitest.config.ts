@@ -5,6 +5,11 @@
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { readSimTestKeys } from "./sim/keys/index.ts";
+
+// The simulator's throwaway test key (sim/keys), read here in Node and handed to the Worker as
+// its secrets; the workers project's globalSetup starts the simulator and provides its URL.
+const simKeys = readSimTestKeys();
 
 export default defineConfig({
   test: {
@@ -19,12 +24,20 @@ export default defineConfig({
       },
       {
         plugins: [
-          cloudflareTest({
+          cloudflareTest((ctx) => ({
             wrangler: { configPath: "./wrangler.toml" },
-          }),
+            miniflare: {
+              bindings: {
+                KALSHI_SIM_URL: ctx.inject("simUrl"),
+                KALSHI_KEY_ID: simKeys.keyId,
+                KALSHI_PRIVATE_KEY: simKeys.privateKeyPem,
+              },
+            },
+          })),
         ],
         test: {
           name: "workers",
+          globalSetup: ["./test/feed/sim-global-setup.ts"],
           include: ["**/*.worker.test.ts"],
           exclude: ["**/node_modules/**"],
         },
