@@ -153,3 +153,114 @@ describe("feed object against the simulator", () => {
     expect(await expectBooksEqual(t)).toBe(s.wanted.length);
   });
 });
+
+/** Records `canEnter` of every ticker a log line names (or every wanted one), at that instant, inside the object. */
+function recordCanEnter(t: Harness, event: string): { ticker: string; canEnter: boolean }[] {
+  const seen: { ticker: string; canEnter: boolean }[] = [];
+  t.setOnLog((l, o) => {
+    if (l.event !== event) return;
+    const named = l.data?.tickers;
+    const tickers = Array.isArray(named) ? (named as string[]) : o.__runtime().status().wanted;
+    for (const ticker of tickers) seen.push({ ticker, canEnter: o.canEnter(ticker) });
+  });
+  return seen;
+}
+
+/** A resting bid joining the best YES bid of a market the feed holds: exactly one book delta. */
+async function oneDelta(t: Harness): Promise<string> {
+  const s = await t.stub.status();
+  for (const ticker of s.wanted) {
+    const book = await t.stub.bookDepth(ticker);
+    const best = book?.yes[0];
+    if (best) {
+      await control.placeLiquidity(ticker, "bid", best.price, 100);
+      return ticker;
+    }
+  }
+  throw new Error("no book with a YES bid");
+}
+
+describe("feed object recovers from the simulator's faults", () => {
+  it("resyncs the book after a skipped seq, blocking entries until its snapshot", async () => {
+    const t = setup("e2e-gap");
+    await t.boot();
+    const blocked = recordCanEnter(t, "feed.resync");
+    await control.skipSeq(1);
+    const ticker = await oneDelta(t);
+    await t.barrier(); // the gap frame is handled and get_snapshot sent ...
+    await t.barrier(); // ... and its snapshot has arrived
+    const s = await t.stub.status();
+    expect(counter(s, "gaps")).toBe(1);
+    expect(counter(s, "resyncs_requested")).toBeGreaterThanOrEqual(1);
+    expect(blocked).toContainEqual({ ticker, canEnter: false });
+    expect(blocked.every((b) => !b.canEnter)).toBe(true);
+    expect(await t.stub.canEnter(ticker)).toBe(true);
+    await stepSim(20);
+    await t.barrier();
+    await expectBooksEqual(t);
+  });
+
+  it("resyncs after a repeated seq and the duplicate delta is not applied twice", async () => {
+    const t = setup("e2e-repeat");
+    await t.boot();
+    const blocked = recordCanEnter(t, "feed.resync");
+    await control.repeatSeq(1);
+    const ticker = await oneDelta(t);
+    await t.barrier();
+    await t.barrier();
+    const s = await t.stub.status();
+    expect(counter(s, "seq_repeats")).toBe(1);
+    expect(blocked).toContainEqual({ ticker, canEnter: false });
+    expect(await t.stub.canEnter(ticker)).toBe(true);
+    await expectBooksEqual(t);
+  });
+
+  it("reconnects a dropped socket after backoff with fresh snapshots, entries blocked while down", async () => {
+    const t = setup("e2e-drop");
+    const first = await t.boot();
+    const ticker = first.wanted[0] as string;
+    await control.dropWebSockets();
+    // The close arrives over the network: poll the object (each call is I/O, no sleeping).
+    for (let i = 0; i < 200 && (await t.stub.status()).socket === "open"; i++) await control.state();
+    let s = await t.stub.status();
+    expect(s.socket).toBe("closed");
+    expect(await t.stub.canEnter(ticker)).toBe(false);
+    await stepSim(10); // the book moves while the bot is away
+    t.clock.now += 1_000; // first backoff step (random 0: no jitter)
+    await t.beat();
+    s = await t.stub.status();
+    expect(s.socket).toBe("open");
+    expect(counter(s, "reconnects")).toBe(2);
+    expect(counter(s, "reconciles")).toBe(2); // private channels reconciled over REST after the reconnect
+    expect(s.subscriptions).toHaveLength(7);
+    expect(await t.stub.canEnter(ticker)).toBe(true);
+    await expectBooksEqual(t);
+  });
+
+  it("probes a stalled feed, blocks entries once its books are too old, then reconnects", async () => {
+    const t = setup("e2e-stall");
+    const first = await t.boot();
+    const ticker = first.wanted[0] as string;
+    await control.stallFeed(true);
+    await stepSim(10); // these deltas are lost
+    const tick = () => runInDurableObject(t.stub, (o: FeedObject) => o.__runtime().tick());
+    t.clock.now += 11_000;
+    await tick(); // silent past probeAfterMs: probe (unanswered while stalled)
+    let s = await t.stub.status();
+    expect(counter(s, "probes")).toBe(1);
+    expect(s.books.every((b) => !b.fresh)).toBe(true);
+    expect(await t.stub.canEnter(ticker)).toBe(false);
+    await control.stallFeed(false);
+    t.clock.now += 5_000;
+    await tick(); // probe unanswered: a new socket, resubscribed with fresh snapshots
+    await t.barrier();
+    s = await t.stub.status();
+    expect(t.logs).toContainEqual({ event: "feed.reconnect", data: { reason: "probe unanswered" } });
+    expect(s.socket).toBe("open");
+    expect(s.breaker.tripped).toBe(false);
+    expect(await t.stub.canEnter(ticker)).toBe(true);
+    await stepSim(10);
+    await t.barrier();
+    await expectBooksEqual(t);
+  });
+});

@@ -393,6 +393,7 @@ export class FeedRuntime {
     const session = this.#session;
     if (!session || tickers.length === 0) return;
     this.#count("resyncs_requested");
+    this.#d.log("feed.resync", { sid, markets: tickers.length, tickers: tickers.slice(0, 20) });
     void session.send("update_subscription", snapshotParams(sid, tickers)).then((o) => {
       // No answer: the seq stream is not trustworthy any more; start over.
       if (!o.ok && session === this.#session) void this.reconnect(`resync failed (${o.kind})`);
