@@ -170,6 +170,18 @@ async function main() {
   run("worker", join("node_modules", ".bin", "wrangler"), wranglerArgs);
   await waitFor(`http://${HOST}:${workerPort}/health`, "the Worker", 120_000);
 
+  // The feed object starts on the first keep-alive cron in production; locally, start it now.
+  try {
+    const r = await fetch(`http://${HOST}:${workerPort}/api/feed/start`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}` },
+      signal: AbortSignal.timeout(30_000),
+    });
+    log(r.ok ? "feed started" : `feed start answered ${r.status}; see /api/status`);
+  } catch (e) {
+    log(`feed start failed: ${e instanceof Error ? e.message : String(e)}; see /api/status`);
+  }
+
   const lines = [
     "",
     "Kalshi bot running locally",
