@@ -15,9 +15,8 @@
 
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import type { BookStore } from "../shared/book/book-store.ts";
+import { type BookStore, gridCheck } from "../shared/book/book-store.ts";
 import { FrameHandler } from "../shared/book/frame-handler.ts";
-import { isOnGrid } from "../shared/kalshi/tick-grid.ts";
 import { PRICE_SCALE } from "../shared/kalshi/units.ts";
 import { type FeedMarket, type FeedStream, generateFeed, type ModelBook } from "./feed-stream.ts";
 import { atMost, info } from "./harness.ts";
@@ -38,7 +37,7 @@ function newHandler(markets: readonly FeedMarket[]): FrameHandler {
     useYesPrice: true,
     gridFor: (ticker) => {
       const g = grids.get(ticker);
-      return g === undefined ? undefined : (p) => isOnGrid(g, p);
+      return g === undefined ? undefined : gridCheck(g);
     },
   });
 }

@@ -17,6 +17,7 @@
  * Written to by `frame-handler.ts`; read by the strategy through `view` / `isFresh`.
  */
 
+import { isOnGrid, type TickGrid } from "../kalshi/tick-grid.ts";
 import type { CountUnits, PriceUnits } from "../kalshi/units.ts";
 import { PRICE_SCALE } from "../kalshi/units.ts";
 import { hashTicker } from "./fast-json.ts";
@@ -41,6 +42,11 @@ export type GridCheck = (yesPrice: PriceUnits) => boolean;
 
 /** Any price in [0.0001, 0.9999]: the grid used until the market's own grid is known. */
 export const ANY_PRICE: GridCheck = () => true;
+
+/** The check for a market's validated `price_ranges` (tick-grid.ts). */
+export function gridCheck(grid: TickGrid): GridCheck {
+  return (p) => isOnGrid(grid, p);
+}
 
 export interface BookStoreOptions {
   /**
@@ -243,7 +249,8 @@ export class BookStore {
     m.stale = false;
     m.lastChangeMs = nowMs;
     m.snapshotRequestedMs = Number.NEGATIVE_INFINITY;
-    this.pending.get(snap.sid)?.delete(m.ticker);
+    // The book is whole again: a request still queued (on any sid) is moot.
+    for (const set of this.pending.values()) set.delete(m.ticker);
     this.counters.snapshotsApplied++;
     return m;
   }
