@@ -173,7 +173,7 @@ describe("seq per sid", () => {
     const req = snapshotRequests(effects);
     expect(req).toHaveLength(1);
     expect(new Set(req[0]?.type === "get_snapshot" ? req[0].tickers : [])).toEqual(new Set([FED, OTHER]));
-    expect(h.store.counters.gaps).toBe(1);
+    expect(h.counters().books).toMatchObject({ gaps: 1, staleMarks: 2, resyncRequests: 2 });
   });
 
   it("advances seq on ok replies so the next delta is in order", () => {
@@ -214,6 +214,14 @@ describe("seq per sid", () => {
     const r = h.handle(JSON.stringify({ ...trade, seq: 4 }), 1001);
     expect(r.kind === "message" && r.message.type).toBe("trade");
     expect(h.store.drainEffects()).toEqual([{ type: "sid_gap", sid: 11, expected: 3, received: 4 }]);
+  });
+
+  it("does not apply a delta arriving on another sid than its book's snapshot", () => {
+    const h = handler();
+    h.handle(snapshot(), 1000);
+    h.handle(delta({ sid: 9, seq: 1, price: "0.2200", delta: "1.00" }), 1001);
+    expect(h.store.market(FED)?.staleReason).toBe("sid_mismatch");
+    expect(h.store.drainEffects()).toEqual([{ type: "get_snapshot", sid: 9, tickers: [FED] }]);
   });
 
   it("ends a subscription's books on unsubscribed", () => {

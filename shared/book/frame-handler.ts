@@ -15,7 +15,7 @@
 
 import type { WsMessage } from "../kalshi/ws-messages.ts";
 import { isTerminalWsError, parseWsMessage } from "../kalshi/ws-messages.ts";
-import type { BookStoreOptions, MarketBook } from "./book-store.ts";
+import type { BookStoreOptions, MarketBook, StoreCounters } from "./book-store.ts";
 import { BookStore } from "./book-store.ts";
 import type { DeltaScan } from "./fast-json.ts";
 import { newDeltaScan, scanDelta } from "./fast-json.ts";
@@ -59,6 +59,8 @@ export interface HandlerCounters {
   /** Delta frames taken by the fast scanner. */
   fastPath: number;
   failures: Partial<Record<HandlerFailureKind, FailureCount>>;
+  /** Book-side counts: gaps, resync requests, stale marks, deltas applied/dropped. */
+  books: StoreCounters;
 }
 
 const DROPPED: FrameOutcome = { kind: "dropped" };
@@ -112,7 +114,13 @@ export class FrameHandler {
     for (const [t, c] of this.byType) byType[t] = (byType[t] ?? 0) + c;
     const failures: Partial<Record<HandlerFailureKind, FailureCount>> = {};
     for (const [k, v] of this.failures) failures[k] = { ...v };
-    return { frames: this.frames, byType, fastPath: this.fastHits, failures };
+    return {
+      frames: this.frames,
+      byType,
+      fastPath: this.fastHits,
+      failures,
+      books: { ...this.store.counters },
+    };
   }
 
   private handleText(text: string, nowMs: number): FrameOutcome {
