@@ -14,9 +14,11 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseCount, parsePrice } from "../../shared/kalshi/units.ts";
 import { SimControlClient } from "../../sim/control-client.ts";
+import { lazySigner, restClientFor } from "../../workers/feed/feed-adapters.ts";
 import { FeedConfig } from "../../workers/feed/feed-config.ts";
 import type { FeedObject } from "../../workers/feed/feed-object.ts";
 import type { BookDepth } from "../../workers/feed/ports.ts";
+import { kalshiRestPort } from "../../workers/feed/rest-port.ts";
 
 const control = new SimControlClient(env.KALSHI_SIM_URL);
 
@@ -48,6 +50,12 @@ function setup(name: string) {
   const install = () =>
     runInDurableObject(stub, (o: FeedObject) =>
       o.__useDeps({
+        // The real REST port; a short request timeout because each request's AbortSignal.timeout
+        // timer keeps the object from being evicted until it expires (10 s by default).
+        rest: kalshiRestPort(
+          restClientFor(env, lazySigner(env.KALSHI_KEY_ID, env.KALSHI_PRIVATE_KEY), { timeoutMs: 1_000 }),
+          { nowMs: () => Date.now(), log: () => {} },
+        ),
         config: CONFIG,
         nowMs: () => clock.now,
         random: () => 0,
@@ -166,6 +174,11 @@ function recordCanEnter(t: Harness, event: string): { ticker: string; canEnter: 
   return seen;
 }
 
+/** The close arrives over the network: poll the object (each call is I/O, no sleeping). */
+async function untilClosed(t: Harness): Promise<void> {
+  for (let i = 0; i < 200 && (await t.stub.status()).socket === "open"; i++) await control.state();
+}
+
 /** A resting bid joining the best YES bid of a market the feed holds: exactly one book delta. */
 async function oneDelta(t: Harness): Promise<string> {
   const s = await t.stub.status();
@@ -220,8 +233,7 @@ describe("feed object recovers from the simulator's faults", () => {
     const first = await t.boot();
     const ticker = first.wanted[0] as string;
     await control.dropWebSockets();
-    // The close arrives over the network: poll the object (each call is I/O, no sleeping).
-    for (let i = 0; i < 200 && (await t.stub.status()).socket === "open"; i++) await control.state();
+    await untilClosed(t);
     let s = await t.stub.status();
     expect(s.socket).toBe("closed");
     expect(await t.stub.canEnter(ticker)).toBe(false);
@@ -261,6 +273,34 @@ describe("feed object recovers from the simulator's faults", () => {
     expect(await t.stub.canEnter(ticker)).toBe(true);
     await stepSim(10);
     await t.barrier();
+    await expectBooksEqual(t);
+  });
+
+  it("after an eviction restores the persisted state and rebuilds books from snapshots before trading", async () => {
+    const t = setup("e2e-evict");
+    const first = await t.boot();
+    const ticker = first.wanted[0] as string;
+    await stepSim(10);
+    await t.barrier();
+    // workerd will not evict an object holding an outbound WebSocket ("still has active
+    // references"); a real restart drops it anyway, so the object closes it first here.
+    await runInDurableObject(t.stub, (o: FeedObject) => o.__runtime().dropSocket("evicting"));
+    await untilClosed(t);
+    await evictDurableObject(t.stub);
+    const s = await t.stub.status();
+    expect(s.running).toBe(true);
+    expect(s.wanted).toEqual(first.wanted);
+    expect(s.socket).toBe("idle");
+    expect(s.books.every((b) => !b.fresh)).toBe(true);
+    expect(await t.stub.canEnter(ticker)).toBe(false);
+    await stepSim(10);
+    await t.install(); // the new instance gets the test clock again; persisted state is kept
+    await t.beat();
+    const after = await t.stub.status();
+    expect(after.socket).toBe("open");
+    expect(after.subscriptions).toHaveLength(7); // replayed from the persisted wanted set
+    expect(counter(after, "snapshots_applied")).toBe(first.wanted.length);
+    expect(await t.stub.canEnter(ticker)).toBe(true);
     await expectBooksEqual(t);
   });
 });

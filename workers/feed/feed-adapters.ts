@@ -79,13 +79,18 @@ export function signedSocketOpener(env: Env, signer: RequestSigner): SocketOpene
 }
 
 /** The REST client for KALSHI_ENV: signed with the shared signer, paced by its own limiter, wall clock. */
-export function restClientFor(env: Env, signer: RequestSigner): KalshiRestClient {
+export function restClientFor(
+  env: Env,
+  signer: RequestSigner,
+  opts: { timeoutMs?: number } = {},
+): KalshiRestClient {
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   return new KalshiRestClient({
     baseUrl: baseUrlsFor(kalshiEnvOf(env.KALSHI_ENV), env.KALSHI_SIM_URL).rest,
     signer,
     limiter: new RateLimiter({ now: () => Date.now(), sleep }),
     sleep,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });
 }
 
