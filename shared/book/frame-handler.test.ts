@@ -378,10 +378,21 @@ describe("bad input", () => {
     expect(h.counters().failures.internal_error).toBeUndefined();
   });
 
+  it("reports the type of the last frame, even a snapshot it could not use", () => {
+    const h = handler({ gridFor: () => (p) => p % 100 === 0 });
+    h.handle(snapshot({ yes: [["0.2250", "1.00"]] }), 1000);
+    expect(h.lastType).toBe("orderbook_snapshot");
+    h.handle(delta(), 1001);
+    expect(h.lastType).toBe("orderbook_delta");
+    h.handle("{", 1002);
+    expect(h.lastType).toBeUndefined();
+  });
+
   it("returns other message types validated for the caller to route", () => {
     const h = handler();
     const r = h.handle(JSON.stringify(fixture("ws_trade.json")), 1000);
     expect(r.kind).toBe("message");
+    expect(h.lastType).toBe("trade");
     expect(h.counters().byType).toEqual({ trade: 1 });
   });
 });

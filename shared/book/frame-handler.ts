@@ -79,6 +79,7 @@ export class FrameHandler {
   private readonly byType = new Map<string, number>();
   private readonly failures = new Map<HandlerFailureKind, FailureCount>();
   private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  private type: string | undefined = undefined;
 
   constructor(options: FrameHandlerOptions = {}) {
     this.store = options.store ?? new BookStore(options);
@@ -89,6 +90,7 @@ export class FrameHandler {
   /** Handles one WebSocket message. Never throws. */
   handle(data: string | ArrayBuffer, nowMs: number): FrameOutcome {
     this.frames++;
+    this.type = undefined;
     try {
       if (typeof data !== "string") {
         let text: string;
@@ -106,6 +108,11 @@ export class FrameHandler {
       this.fail("internal_error", `${String(err)} on ${sample}`);
       return DROPPED;
     }
+  }
+
+  /** `type` of the last frame handled, as sent; undefined when it had none (or was not JSON). */
+  get lastType(): string | undefined {
+    return this.type;
   }
 
   counters(): HandlerCounters {
@@ -128,6 +135,7 @@ export class FrameHandler {
     if (this.fast && scanDelta(text, s)) {
       this.fastHits++;
       this.deltaFrames++;
+      this.type = "orderbook_delta";
       const store = this.store;
       store.checkSeq(s.sid, s.seq, nowMs);
       const m =
@@ -142,6 +150,8 @@ export class FrameHandler {
 
   private handleParsed(p: ParsedFrame, text: string, nowMs: number): FrameOutcome {
     const store = this.store;
+    this.type =
+      p.kind === "delta" ? "orderbook_delta" : p.kind === "snapshot" ? "orderbook_snapshot" : p.type;
     switch (p.kind) {
       case "delta": {
         this.deltaFrames++;
