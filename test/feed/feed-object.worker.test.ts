@@ -1,12 +1,15 @@
 /**
  * Runtime tests of the feed Durable Object inside workerd. The Kalshi side is the other end of
  * a real `WebSocketPair` answering commands like Kalshi's published examples; books and REST are
- * fakes behind the runtime's ports (the simulator and shared/book's frame handler are wired later).
+ * fakes behind the runtime's ports, except in the last case, which runs shared/book's real frame
+ * handler (the simulator end-to-end tests are in feed-sim.worker.test.ts).
  */
 
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import snapshotFixture from "../../shared/kalshi/fixtures/ws_orderbook_snapshot.json" with { type: "json" };
+import { frameHandlerBookPort } from "../../workers/feed/book-port.ts";
 import type { FeedObject } from "../../workers/feed/feed-object.ts";
 import type { BookPort, BookView, RestPort } from "../../workers/feed/ports.ts";
 import type { MarketInfo } from "../../workers/feed/universe.ts";
@@ -129,10 +132,9 @@ const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
 };
 
-function setup(name: string) {
+function setup(name: string, books: BookPort = new FakeBooks()) {
   const stub = env.FEED.getByName(name);
   const kalshi = new FakeKalshi();
-  const books = new FakeBooks();
   const clock = { now: 1_000_000 };
   const install = () =>
     runInDurableObject(stub, (o: FeedObject) =>
@@ -207,12 +209,13 @@ describe("FeedObject", () => {
   });
 
   it("asks for a snapshot with update_subscription get_snapshot when the book handler reports a gap", async () => {
-    const t = setup("gap");
+    const books = new FakeBooks();
+    const t = setup("gap", books);
     await t.install();
     await t.stub.start();
     await t.beat();
     await t.beat();
-    t.books.resyncNext = { sid: 1, tickers: [TICKER] };
+    books.resyncNext = { sid: 1, tickers: [TICKER] };
     await t.act(() =>
       t.kalshi.send({ type: "orderbook_delta", sid: 1, seq: 9, msg: { market_ticker: TICKER } }),
     );
@@ -308,5 +311,68 @@ describe("FeedObject", () => {
     expect(s.socket).toBe("open");
     expect(s.counters.frames_seen).toBeGreaterThanOrEqual(7);
     expect(await t.stub.ping()).toBe("pong");
+  });
+
+  it("with the real frame handler, a malformed frame about a book marks it stale and asks for its snapshot", async () => {
+    const logs: string[] = [];
+    const clock = { now: 1_000_000 };
+    const books = frameHandlerBookPort({ nowMs: () => clock.now, log: (e) => logs.push(e) });
+    const t = setup("barrage-real", books);
+    await t.install();
+    await t.stub.start();
+    await t.beat();
+    await t.beat();
+    const sid = (await t.stub.status()).subscriptions.find((x) => x.channel === "orderbook_delta")?.sid;
+    // Kalshi's published snapshot on our sid (the fake's own minimal snapshot was seq 1).
+    await t.act(() => t.kalshi.send({ ...snapshotFixture, sid, seq: 2 }));
+    expect(await t.stub.canEnter(TICKER)).toBe(true);
+    const badDelta = {
+      type: "orderbook_delta",
+      sid,
+      seq: 3,
+      msg: { market_ticker: TICKER, price_dollars: "0.96x", delta_fp: "-54.00", side: "yes" },
+    };
+    await t.act(() => {
+      for (const f of ["{", "null", "[]", '{"type":7}', '{"id":"x"}', "\u0000", JSON.stringify(badDelta)])
+        t.kalshi.send(f);
+    });
+    const s = await t.stub.status();
+    expect(s.socket).toBe("open");
+    expect(s.counters.parse_failures).toBeGreaterThanOrEqual(7);
+    expect(s.books.find((b) => b.ticker === TICKER)).toMatchObject({
+      fresh: false,
+      staleReason: "bad_frame",
+    });
+    expect(await t.stub.canEnter(TICKER)).toBe(false);
+    expect(t.kalshi.commands.at(-1)).toMatchObject({
+      cmd: "update_subscription",
+      params: { sids: [sid], action: "get_snapshot", market_tickers: [TICKER] },
+    });
+    expect(logs.filter((e) => e === "feed.bad_frame").length).toBeLessThanOrEqual(
+      s.counters.parse_failures ?? 0,
+    );
+    await t.act(() => t.kalshi.send({ ...snapshotFixture, sid, seq: 4 }));
+    expect(await t.stub.canEnter(TICKER)).toBe(true);
+    expect(await t.stub.ping()).toBe("pong");
+  });
+
+  it("resubscribes only the channel that error 25 ended, on the same socket", async () => {
+    // The real frame handler turns the subscription-scoped error (no command id) into a resubscribe.
+    const t = setup("error25", frameHandlerBookPort({ nowMs: () => 1_000_000, log: () => {} }));
+    await t.install();
+    await t.stub.start();
+    await t.beat();
+    await t.beat();
+    const before = await t.stub.status();
+    const trade = before.subscriptions.find((x) => x.channel === "trade");
+    await t.act(() =>
+      t.kalshi.send({ type: "error", sid: trade?.sid, msg: { code: 25, msg: "Buffer overflow" } }),
+    );
+    const after = await t.stub.status();
+    expect(t.kalshi.sockets).toHaveLength(1);
+    expect(t.kalshi.commands.at(-1)).toMatchObject({ cmd: "subscribe", params: { channels: ["trade"] } });
+    expect(after.subscriptions).toHaveLength(7);
+    expect(after.subscriptions.find((x) => x.channel === "trade")?.sid).not.toBe(trade?.sid);
+    expect(after.counters.resubscribes_requested).toBe(1);
   });
 });
