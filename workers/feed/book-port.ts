@@ -8,9 +8,10 @@
  * never throws. Built by the feed object (`feed-object.ts`); the runtime only sees the port.
  */
 
+import { gridCheck } from "../../shared/book/book-store.ts";
 import type { HandlerFailureKind } from "../../shared/book/frame-handler.ts";
 import { FrameHandler } from "../../shared/book/frame-handler.ts";
-import { isOnGrid, safeParseTickGrid } from "../../shared/kalshi/tick-grid.ts";
+import { safeParseTickGrid } from "../../shared/kalshi/tick-grid.ts";
 import { formatPrice } from "../../shared/kalshi/units.ts";
 import type { BookDepth, BookEffect, BookPort, BookView, FrameResult } from "./ports.ts";
 import type { MarketInfo } from "./universe.ts";
@@ -58,18 +59,14 @@ export function frameHandlerBookPort(opts: FrameHandlerBookPortOptions): BookPor
     handler,
 
     onFrame(text: string, nowMs: number): FrameResult {
-      const snapshotsBefore = store.counters.snapshotsApplied;
       const o = handler.handle(text, nowMs);
-      if (o.kind === "book") {
-        const type =
-          store.counters.snapshotsApplied !== snapshotsBefore ? "orderbook_snapshot" : "orderbook_delta";
-        return { type, sid: o.market.sid, effects: effectsOf() };
-      }
+      const type = handler.lastType;
+      if (o.kind === "book") return { type, sid: o.market.sid, effects: effectsOf() };
       if (o.kind === "message") {
-        const m = o.message as { type: string; sid?: unknown };
-        return { type: m.type, sid: typeof m.sid === "number" ? m.sid : 0, effects: effectsOf() };
+        const m = o.message as { sid?: unknown };
+        return { type, sid: typeof m.sid === "number" ? m.sid : 0, effects: effectsOf() };
       }
-      return { type: undefined, sid: 0, effects: effectsOf() };
+      return { type, sid: 0, effects: effectsOf() };
     },
 
     resetConnection(): void {
@@ -91,7 +88,7 @@ export function frameHandlerBookPort(opts: FrameHandlerBookPortOptions): BookPor
             step: formatPrice(r.step),
           })),
         );
-        if (g.ok) store.setGrid(m.ticker, (p) => isOnGrid(g.grid, p));
+        if (g.ok) store.setGrid(m.ticker, gridCheck(g.grid));
         else opts.log("feed.bad_grid", { ticker: m.ticker, error: g.error });
       }
     },
