@@ -226,6 +226,13 @@ export class KalshiRestClient {
         failure: { retryable: false, reason: "unauthorized", message: `signing failed: ${message}` },
       };
     }
+    // An explicit timer, cleared when the exchange answers: a pending AbortSignal.timeout would keep
+    // a Durable Object alive (and unevictable) for the whole timeout after every request.
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, "TimeoutError")),
+      this.timeoutMs,
+    );
     const init: RequestInit = {
       method,
       headers: {
@@ -234,7 +241,7 @@ export class KalshiRestClient {
         ...(bodyText !== undefined ? { "Content-Type": "application/json" } : {}),
       },
       redirect: "manual",
-      signal: AbortSignal.timeout(this.timeoutMs),
+      signal: controller.signal,
     };
     if (bodyText !== undefined) init.body = bodyText;
     let status: number;
@@ -245,6 +252,8 @@ export class KalshiRestClient {
       text = await res.text();
     } catch (err) {
       return { ok: false, failure: classifyThrown(err) };
+    } finally {
+      clearTimeout(timer);
     }
     if (status < 200 || status >= 300) {
       // `redirect: "manual"` yields an opaque redirect (status 0) in browsers; treat it as a 3xx.
