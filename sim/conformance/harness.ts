@@ -73,8 +73,17 @@ export async function startConformance(
     ...opts,
   });
   const signer = await KalshiSigner.create(KEY_ID, PRIVATE_KEY_PEM);
+  // The limiter waits on the shared fake clock: a wait advances it (a frozen clock would leave
+  // the limiter's pump spinning forever once a 429 has emptied its bucket).
   const makeLimiter = () =>
-    new RateLimiter({ now: () => clock.ms, sleep: async () => {}, limits: UNLIMITED, initial: "full" });
+    new RateLimiter({
+      now: () => clock.ms,
+      sleep: async (ms) => {
+        clock.ms += ms;
+      },
+      limits: UNLIMITED,
+      initial: "full",
+    });
   const makeClient = (o: Partial<KalshiRestClientOptions> = {}): KalshiRestClient =>
     new KalshiRestClient({
       baseUrl: sim.apiUrl,
