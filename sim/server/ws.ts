@@ -269,7 +269,12 @@ export class WsHub {
         continue;
       }
       if (SEQUENCED.has(sub.channel)) this.emit(session, sub, { id, type: "unsubscribed" });
-      else this.raw(session, { id, sid: sub.sid, type: "unsubscribed" });
+      else {
+        // asyncapi's unsubscribedResponsePayload requires `seq` whatever the channel; on an
+        // unsequenced channel (ticker, fill, ...) it is the sid's first and only number.
+        sub.seq += 1;
+        this.raw(session, { id, sid: sub.sid, seq: sub.seq, type: "unsubscribed" });
+      }
       session.subs.delete(sub.sid);
     }
   }
