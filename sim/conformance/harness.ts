@@ -289,7 +289,7 @@ export class WsRecorder {
       new Promise<WsMessage>((resolve) => {
         this.waiters.push({ pred, from, resolve });
       }),
-      opts.ms ?? 5_000,
+      opts.ms ?? 3_000,
       what,
     );
   }
