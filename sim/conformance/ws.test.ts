@@ -161,6 +161,22 @@ describe("WebSocket conformance", () => {
       "own delta",
     );
     expect([own.msg.side, own.msg.price_dollars, own.msg.delta_fp]).toEqual(["yes", "0.4100", "1.00"]);
+    const resting = await ws.waitFor(
+      is("user_order", (m) => m.msg.client_order_id === maker.client_order_id && m.msg.status === "resting"),
+      "user_order resting",
+    );
+    must(await c.client.cancelOrder(resting.msg.order_id, { exchange_index: 0 }));
+    await ws.waitFor(
+      is("user_order", (m) => m.msg.order_id === resting.msg.order_id && m.msg.status === "canceled"),
+      "user_order canceled",
+    );
+    await ws.waitFor(
+      is(
+        "orderbook_delta",
+        (m) => m.msg.client_order_id === maker.client_order_id && m.msg.delta_fp === "-1.00",
+      ),
+      "own cancel delta",
+    );
 
     // update_subscription: add B (ok + snapshot), snapshot A again, delete B
     const add = await ws.request(
@@ -237,6 +253,12 @@ describe("WebSocket conformance", () => {
       expect(seen.has(type), `saw ${type}`).toBe(true);
     }
     assertSeqContiguous();
+    // the seq check covered command replies: both ok replies on the book sid and every unsubscribed
+    const numberedReplies = ws.frames
+      .map((f) => f.raw)
+      .filter((r) => (r.type === "ok" || r.type === "unsubscribed") && typeof r.seq === "number");
+    expect(numberedReplies.filter((r) => r.type === "ok")).toHaveLength(2);
+    expect(numberedReplies.filter((r) => r.type === "unsubscribed")).toHaveLength(BOT_CHANNELS.length);
   }, 15_000);
 
   it("answers a builder command with an error frame that parses, and the bad command leaves seq alone", async () => {
