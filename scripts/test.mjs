@@ -12,12 +12,17 @@ import { join } from "node:path";
 const bin = (name) => join("node_modules", ".bin", name);
 let stepFailures = 0;
 
+// A hung step must fail the run, not eat CI's time budget.
+const STEP_TIMEOUT_MS = 15 * 60 * 1000;
+
 function step(label, cmd, args) {
   process.stdout.write(`\n== ${label}\n`);
-  const r = spawnSync(cmd, args, { stdio: "inherit" });
+  const r = spawnSync(cmd, args, { stdio: "inherit", timeout: STEP_TIMEOUT_MS, killSignal: "SIGKILL" });
   if (r.status !== 0) {
     stepFailures += 1;
-    process.stdout.write(`!! ${label} failed (exit ${r.status})\n`);
+    const why =
+      r.error?.code === "ETIMEDOUT" ? `timed out after ${STEP_TIMEOUT_MS / 60000} min` : `exit ${r.status}`;
+    process.stdout.write(`!! ${label} failed (${why})\n`);
   }
   return r.status === 0;
 }
