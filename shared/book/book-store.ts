@@ -127,6 +127,8 @@ export interface StoreCounters {
   staleMarks: number;
   /** Tickers for which a snapshot was requested. */
   resyncRequests: number;
+  /** Books dropped with `remove` (their market left the universe). */
+  marketsRemoved: number;
 }
 
 const INITIAL_SLOTS = 1024;
@@ -142,6 +144,7 @@ export class BookStore {
     seqRepeats: 0,
     staleMarks: 0,
     resyncRequests: 0,
+    marketsRemoved: 0,
   };
   private readonly gridFor: (ticker: string) => GridCheck | undefined;
   private readonly resnapshotAfterMs: number;
@@ -194,6 +197,53 @@ export class BookStore {
     if (this.markets.length * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     else this.insertSlot(m, this.markets.length);
     return m;
+  }
+
+  /**
+   * Forgets the book of `ticker` (its market left the universe and was unsubscribed): its slot
+   * is freed by backward-shift deletion, so lookups stay tombstone-free and allocation-free, the
+   * last market takes its index, its ladders are released and any queued snapshot request for it
+   * is dropped. A later frame about the ticker starts a new, stale book. False when unknown.
+   * Not for the hot path: called by the feed when `delete_markets` is confirmed.
+   */
+  remove(ticker: string): boolean {
+    const hash = hashTicker(ticker);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let at = -1;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const v = slots[i] as number;
+      if (v === 0) return false;
+      const m = this.markets[v - 1] as MarketBook;
+      if (m.hash === hash && m.ticker === ticker) {
+        at = i;
+        break;
+      }
+    }
+    const index = (slots[at] as number) - 1;
+    const m = this.markets[index] as MarketBook;
+    this.deleteSlot(at);
+    const lastIndex = this.markets.length - 1;
+    if (index !== lastIndex) {
+      const last = this.markets[lastIndex] as MarketBook;
+      this.markets[index] = last;
+      for (let i = last.hash & mask; ; i = (i + 1) & mask) {
+        if (slots[i] === lastIndex + 1) {
+          slots[i] = index + 1;
+          break;
+        }
+      }
+    }
+    this.markets.pop();
+    for (const set of this.pending.values()) set.delete(ticker);
+    // A caller still holding the object sees a stale, empty book that no frame will touch again.
+    m.stale = true;
+    m.staleReason = "unsubscribed";
+    m.sid = 0;
+    m.sidState = null;
+    m.book.release();
+    this.counters.marketsRemoved++;
+    return true;
   }
 
   /** Installs a market's tick grid (e.g. after `price_level_structure_updated`). */
@@ -426,6 +476,23 @@ export class BookStore {
     let i = m.hash & mask;
     while (this.slots[i] !== 0) i = (i + 1) & mask;
     this.slots[i] = value;
+  }
+
+  /** Empties slot `at` and moves later entries of its probe run back (linear probing, no tombstones). */
+  private deleteSlot(at: number): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let hole = at;
+    for (let j = (at + 1) & mask; slots[j] !== 0; j = (j + 1) & mask) {
+      const home = (this.markets[(slots[j] as number) - 1] as MarketBook).hash & mask;
+      // Entry j may fill the hole unless its home lies cyclically in (hole, j].
+      const homeInRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!homeInRange) {
+        slots[hole] = slots[j] as number;
+        hole = j;
+      }
+    }
+    slots[hole] = 0;
   }
 
   private rehash(size: number): void {

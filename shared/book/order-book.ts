@@ -122,6 +122,15 @@ export class Ladder {
     this.n = 0;
   }
 
+  /** Empties the ladder and gives its arrays back to the initial capacity (the book is being dropped). */
+  release(): void {
+    this.n = 0;
+    if (this.prices.length > INITIAL_CAPACITY) {
+      this.prices = new Uint16Array(INITIAL_CAPACITY);
+      this.sizes = new Float64Array(INITIAL_CAPACITY);
+    }
+  }
+
   /** Levels best first, at most `max` of them. */
   levels(max = Number.POSITIVE_INFINITY): Level[] {
     const out: Level[] = [];
@@ -214,6 +223,12 @@ export class OrderBook {
   clear(): void {
     this.yes.clear();
     this.no.clear();
+  }
+
+  /** Clears both ladders and releases their grown arrays. */
+  release(): void {
+    this.yes.release();
+    this.no.release();
   }
 
   top(): TopOfBook {
