@@ -4,6 +4,7 @@ import {
   BASIC_LIMITS,
   type BucketName,
   bucketFor,
+  MAX_STALLED_WAKEUPS,
   normalizePath,
   type Priority,
   RateLimiter,
@@ -243,6 +244,72 @@ describe("acquire", () => {
     const r = l.acquire("read", 10, "read");
     await c.run();
     expect(await r).toEqual({ ok: true, waitedMs: 50 }); // 10 tokens at 200/s
+  });
+
+  // regression: a `sleep` that returned without the clock moving made `acquire` spin forever
+  it("refuses, instead of spinning, when sleep keeps returning without the clock moving", async () => {
+    let t = 0;
+    let sleeps = 0;
+    const l = new RateLimiter({
+      now: () => t,
+      // a broken injected clock: wakes at once, time stands still (until a safety valve, so the
+      // pre-fix code ends this test with a wrong answer instead of freezing the runner)
+      sleep: async () => {
+        sleeps++;
+        if (sleeps === 10_000) t += 60_000;
+      },
+      initial: "empty",
+    });
+    const first = l.acquire("write", 10, "open");
+    const second = l.acquire("write", 2, "cancel");
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.ok).toBe(false);
+    expect(b.ok).toBe(false);
+    if (!a.ok) expect(a.error).toMatch(/clock did not advance/);
+    expect(sleeps).toBeLessThanOrEqual(2 * MAX_STALLED_WAKEUPS);
+    expect(l.waiting("write")).toBe(0);
+  });
+
+  it("keeps waiting while the clock creeps forward, however slowly, and serves once it can", async () => {
+    let t = 0;
+    let sleeps = 0;
+    const l = new RateLimiter({
+      now: () => t,
+      // every wake-up comes early: 1 ms of progress whatever was asked for
+      sleep: async () => {
+        sleeps++;
+        t += 1;
+      },
+      initial: "empty",
+    });
+    const r = await l.acquire("write", 10, "open"); // 10 tokens at 100/s: 100 ms
+    expect(r).toEqual({ ok: true, waitedMs: 100 });
+    expect(sleeps).toBe(100);
+  });
+
+  it("serves new requests again once a stalled clock moves on", async () => {
+    let t = 0;
+    let sleeps = 0;
+    const sleep = async (): Promise<void> => {
+      if (++sleeps === 10_000) t += 60_000; // safety valve, as above
+    };
+    const l = new RateLimiter({ now: () => t, sleep, initial: "empty" });
+    expect((await l.acquire("read", 10, "read")).ok).toBe(false);
+    t = 1000;
+    expect(await l.acquire("read", 10, "read")).toEqual({ ok: true, waitedMs: 0 });
+  });
+
+  it("refuses at once a bucket that never refills", async () => {
+    const c = new FakeClock();
+    const l = new RateLimiter({
+      now: c.now,
+      sleep: c.sleep,
+      limits: { read: { refill_rate: 0, bucket_capacity: 400 }, write: BASIC_LIMITS.write },
+      initial: "empty",
+    });
+    const r = await l.acquire("read", 10, "read");
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/does not refill/);
   });
 
   it("refuses a queued waiter whose cost no longer fits after the bucket shrinks", async () => {

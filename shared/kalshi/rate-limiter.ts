@@ -13,6 +13,9 @@
  * capacity is refused at once (it could never be afforded; Kalshi rejects such a batch whole).
  *
  * Pure apart from the injected `now` and `sleep`; used by the REST client for every request.
+ * The wait is computed from the token deficit, never polled; if `sleep` keeps returning without
+ * `now` moving (a frozen or misbehaving injected clock), the waiters are refused after
+ * `MAX_STALLED_WAKEUPS` wake-ups instead of spinning forever.
  */
 
 export type BucketName = "read" | "write";
@@ -45,6 +48,13 @@ export interface EndpointCosts {
 }
 
 export const DEFAULT_COST = 10;
+
+/**
+ * Consecutive wake-ups from `sleep` without `now()` moving forward before the waiters of a bucket
+ * are refused. A real timer may fire a millisecond early once; a clock that never moves would
+ * otherwise turn the pump into a microtask loop that starves the event loop.
+ */
+export const MAX_STALLED_WAKEUPS = 5;
 
 /** Basic tier (kalshi-api.md §6): read 200/s holding 2 s; write 100/s holding 1 s. */
 export const BASIC_LIMITS: AccountLimits = {
@@ -150,6 +160,20 @@ interface Bucket {
   waiters: Waiter[];
   /** Bumped on every enqueue; a pump loop that wakes with an older generation exits. */
   pumpGen: number;
+}
+
+/**
+ * Refill adds fractions (0.1 token per ms at 100/s); their float sum drifts a hair below the
+ * exact value (100 x 0.1 = 9.999...), which would cost a spurious extra millisecond.
+ */
+const TOKEN_EPSILON = 1e-9;
+
+function affords(b: Bucket, cost: number): boolean {
+  return b.tokens + TOKEN_EPSILON >= cost;
+}
+
+function take(b: Bucket, cost: number): void {
+  b.tokens = Math.max(0, b.tokens - cost);
 }
 
 interface Waiter {
@@ -276,8 +300,8 @@ export class RateLimiter {
     const rank = PRIORITY_RANK[priority];
     if (b.waiters.some((w) => w.rank <= rank)) return false;
     this.refill(b, nowMs);
-    if (b.tokens < cost) return false;
-    b.tokens -= cost;
+    if (!affords(b, cost)) return false;
+    take(b, cost);
     return true;
   }
 
@@ -324,6 +348,7 @@ export class RateLimiter {
   }
 
   private async pump(b: Bucket, gen: number): Promise<void> {
+    let stalled = 0;
     while (gen === b.pumpGen) {
       const head = b.waiters[0];
       if (head === undefined) return;
@@ -338,14 +363,37 @@ export class RateLimiter {
       }
       const nowMs = this.now();
       this.refill(b, nowMs);
-      if (b.tokens >= head.cost) {
-        b.tokens -= head.cost;
+      if (affords(b, head.cost)) {
+        take(b, head.cost);
         b.waiters.shift();
         head.resolve({ ok: true, waitedMs: nowMs - head.enqueuedMs });
         continue;
       }
+      if (!(b.rate > 0)) {
+        this.refuseAll(
+          b,
+          `the bucket does not refill (rate ${b.rate}/s); ${head.cost} tokens can never be had`,
+        );
+        return;
+      }
       const waitMs = Math.max(1, Math.ceil(((head.cost - b.tokens) * 1000) / b.rate));
       await this.sleep(waitMs);
+      if (this.now() > nowMs) {
+        stalled = 0;
+      } else if (++stalled >= MAX_STALLED_WAKEUPS && gen === b.pumpGen) {
+        this.refuseAll(
+          b,
+          `the clock did not advance across ${stalled} waits of ${waitMs} ms; refusing rather than spinning`,
+        );
+        return;
+      }
     }
+  }
+
+  /** Resolves every waiter of the bucket with `{ ok: false }` (they could not be served). */
+  private refuseAll(b: Bucket, error: string): void {
+    const waiters = b.waiters.splice(0);
+    b.pumpGen++;
+    for (const w of waiters) w.resolve({ ok: false, error });
   }
 }

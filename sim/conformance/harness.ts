@@ -73,8 +73,8 @@ export async function startConformance(
     ...opts,
   });
   const signer = await KalshiSigner.create(KEY_ID, PRIVATE_KEY_PEM);
-  // The limiter waits on the shared fake clock: a wait advances it (a frozen clock would leave
-  // the limiter's pump spinning forever once a 429 has emptied its bucket).
+  // The limiter waits on the shared fake clock: a wait advances it (on a frozen clock the
+  // limiter would refuse the request once a 429 has emptied its bucket).
   const makeLimiter = () =>
     new RateLimiter({
       now: () => clock.ms,
