@@ -154,6 +154,21 @@ describe("converters", () => {
     expect(r?.ok && r.value).toMatchObject({ position: -1000, exposure: 6_500_000, feesPaid: 70_000 });
   });
 
+  // regression: Order dropped `last_update_reason`, so a cancel's cause never reached the bot
+  it("carries last_update_reason (kalshi-api.md §8.1) into the domain order", () => {
+    const wire = load("http_get_order.json", GetOrderResponse).order;
+    // the published example with the remainder cancelled for crossing as post-only (§8.1)
+    const raw = { order: { ...wire, status: "canceled", last_update_reason: "PostOnlyCrossCancel" } };
+    const parsed = GetOrderResponse.parse(raw).order;
+    expect(parsed.last_update_reason).toBe("PostOnlyCrossCancel");
+    const order = toOrderInfo(parsed);
+    expect(order.ok && order.value).toMatchObject({
+      status: "canceled",
+      lastUpdateReason: "PostOnlyCrossCancel",
+    });
+    expect(GetOrderResponse.safeParse({ order: { ...wire, last_update_reason: 7 } }).success).toBe(false);
+  });
+
   it("converts fills, orders, creates and series fees", () => {
     const [f] = load("http_get_fills.json", GetFillsResponse).fills;
     const fill = f ? toFill(f) : null;
@@ -169,6 +184,7 @@ describe("converters", () => {
       yesPrice: 3500,
       remainingCount: 1000,
     });
+    expect(order.ok && order.value.lastUpdateReason).toBeNull();
     const [, second] = load("http_batch_create_orders_v2.json", BatchCreateOrdersV2Response).orders;
     const created = toCreateOrderResult(load("http_create_order_v2.json", CreateOrderV2Response));
     expect(created.ok && created.value).toMatchObject({

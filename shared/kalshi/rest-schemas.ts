@@ -291,6 +291,11 @@ export const Order = z.object({
   cancel_order_on_pause: z.boolean().optional(),
   subaccount_number: int.nullish(),
   exchange_index: int.optional(),
+  /**
+   * Why the order last changed (kalshi-api.md §8.1): `Trade`, `Amend`, `Decrease`, `ExpiryCancel`,
+   * `PostOnlyCrossCancel`, ... A growing vocabulary, so a plain string.
+   */
+  last_update_reason: z.string().nullish(),
   /** Deprecated direction fields (§9.5): read `outcome_side` / `book_side`. */
   side: z.string().optional(),
   action: z.string().optional(),
@@ -636,6 +641,8 @@ export interface OrderInfo {
   fees: MoneyMicros;
   exchangeIndex: number;
   lastUpdateMs: number | null;
+  /** Kalshi's `last_update_reason` (`Trade`, `Amend`, `ExpiryCancel`, ...); null when absent. */
+  lastUpdateReason: string | null;
 }
 
 export function toOrderInfo(o: Order): Converted<OrderInfo> {
@@ -653,6 +660,7 @@ export function toOrderInfo(o: Order): Converted<OrderInfo> {
     fees: parseMoney(o.taker_fees_dollars) + parseMoney(o.maker_fees_dollars),
     exchangeIndex: o.exchange_index ?? 0,
     lastUpdateMs: optTimeMs("last_update_time", o.last_update_time),
+    lastUpdateReason: o.last_update_reason ? o.last_update_reason : null,
   }));
 }
 

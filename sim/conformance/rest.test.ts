@@ -194,6 +194,8 @@ describe("orders", () => {
     expect(parseCount(by.remaining_count)).toBe(450);
     sim = await simOrder(id);
     expect(sim.remaining_count_fp).toBe("4.50");
+    // the simulator sends last_update_reason and the bot's Order schema keeps it
+    expect(conv(toOrderInfo(must(await c.client.getOrder(id)))).lastUpdateReason).toBe("Decrease");
 
     const cancelled = must(await c.client.cancelOrder(id, { exchange_index: 0 }));
     expect(cancelled).toMatchObject({ order_id: id, client_order_id: body.client_order_id, ts_ms: T0 });
