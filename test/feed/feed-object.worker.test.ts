@@ -10,8 +10,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import snapshotFixture from "../../shared/kalshi/fixtures/ws_orderbook_snapshot.json" with { type: "json" };
 import { frameHandlerBookPort } from "../../workers/feed/book-port.ts";
+import { FeedConfig } from "../../workers/feed/feed-config.ts";
 import type { FeedObject } from "../../workers/feed/feed-object.ts";
-import type { BookPort, BookView, RestPort } from "../../workers/feed/ports.ts";
+import type { BookPort, BookView, RestPort, SocketOpener } from "../../workers/feed/ports.ts";
 import type { MarketInfo } from "../../workers/feed/universe.ts";
 
 const TICKER = "FED-23DEC-T3.00";
@@ -31,13 +32,18 @@ function market(ticker = TICKER): MarketInfo {
   };
 }
 
-/** Plays Kalshi: answers subscribe/update/list commands and records them. */
+/** Plays Kalshi: answers subscribe/update/list commands and records them, with a seq per sid. */
 class FakeKalshi {
   commands: { id: number; cmd: string; params?: Record<string, unknown> }[] = [];
   sockets: WebSocket[] = [];
   nextSid = 1;
+  seqs = new Map<number, number>();
+  /** sid -> markets, as subscribed */
+  subs = new Map<number, { channel: string; markets: string[] }>();
   mute = false;
   refuse = false;
+  /** leave get_snapshot unanswered (a market whose snapshot does not come) */
+  holdSnapshots = false;
 
   open = async () => {
     if (this.refuse) return { ok: false as const, reason: "refused" };
@@ -47,6 +53,8 @@ class FakeKalshi {
     server.accept();
     server.addEventListener("message", (ev) => this.#onCommand(server, String(ev.data)));
     this.sockets.push(server);
+    this.seqs.clear();
+    this.subs.clear();
     return { ok: true as const, socket: client };
   };
 
@@ -60,29 +68,78 @@ class FakeKalshi {
     this.server.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
+  sidOf(channel: string): number {
+    for (const [sid, s] of this.subs) if (s.channel === channel) return sid;
+    throw new Error(`not subscribed to ${channel}`);
+  }
+
+  commandsOf(cmd: string, action?: string) {
+    return this.commands.filter(
+      (c) => c.cmd === cmd && (action === undefined || c.params?.action === action),
+    );
+  }
+
+  /** The next seq on `sid`, for frames a test sends itself. */
+  seq(sid: number): number {
+    return this.#seq(sid);
+  }
+
+  #seq(sid: number): number {
+    const n = (this.seqs.get(sid) ?? 0) + 1;
+    this.seqs.set(sid, n);
+    return n;
+  }
+
+  /** Kalshi's published snapshot, for `ticker` on `sid` (answering command `id` when given). */
+  #snapshot(server: WebSocket, sid: number, ticker: string, id?: number): void {
+    const frame = {
+      ...(id === undefined ? {} : { id }),
+      ...snapshotFixture,
+      sid,
+      seq: this.#seq(sid),
+      msg: { ...snapshotFixture.msg, market_ticker: ticker },
+    };
+    server.send(JSON.stringify(frame));
+  }
+
   #onCommand(server: WebSocket, text: string): void {
     const c = JSON.parse(text) as { id: number; cmd: string; params?: Record<string, unknown> };
     this.commands.push(c);
     if (this.mute) return;
+    const p = c.params ?? {};
+    const sid = ((p.sids as number[] | undefined) ?? [])[0] ?? 0;
+    const tickers = (p.market_tickers as string[] | undefined) ?? [];
     if (c.cmd === "subscribe") {
-      const channel = ((c.params?.channels ?? []) as string[])[0];
-      server.send(JSON.stringify({ id: c.id, type: "subscribed", msg: { channel, sid: this.nextSid++ } }));
-      if (channel === "orderbook_delta") {
-        for (const t of (c.params?.market_tickers as string[]) ?? []) {
-          server.send(
-            JSON.stringify({
-              type: "orderbook_snapshot",
-              sid: this.nextSid - 1,
-              seq: 1,
-              msg: { market_ticker: t },
-            }),
-          );
-        }
-      }
+      const channel = ((p.channels ?? []) as string[])[0] ?? "";
+      const newSid = this.nextSid++;
+      this.subs.set(newSid, { channel, markets: [...tickers] });
+      server.send(JSON.stringify({ id: c.id, type: "subscribed", msg: { channel, sid: newSid } }));
+      if (channel === "orderbook_delta") for (const t of tickers) this.#snapshot(server, newSid, t);
+    } else if (c.cmd === "update_subscription" && p.action === "get_snapshot") {
+      if (this.holdSnapshots) return;
+      for (const t of tickers) this.#snapshot(server, sid, t, c.id);
     } else if (c.cmd === "update_subscription") {
-      server.send(JSON.stringify({ id: c.id, sid: 1, seq: 2, type: "ok", msg: { market_tickers: [] } }));
+      const sub = this.subs.get(sid);
+      if (sub) {
+        const set = new Set(sub.markets);
+        for (const t of tickers) p.action === "add_markets" ? set.add(t) : set.delete(t);
+        sub.markets = [...set];
+      }
+      const reply = {
+        id: c.id,
+        sid,
+        seq: this.#seq(sid),
+        type: "ok",
+        msg: { market_tickers: sub?.markets ?? [] },
+      };
+      server.send(JSON.stringify(reply));
+      if (p.action === "add_markets") for (const t of tickers) this.#snapshot(server, sid, t);
+    } else if (c.cmd === "unsubscribe") {
+      this.subs.delete(sid);
+      server.send(JSON.stringify({ id: c.id, sid, seq: this.#seq(sid), type: "unsubscribed" }));
     } else if (c.cmd === "list_subscriptions") {
-      server.send(JSON.stringify({ id: c.id, type: "ok", msg: [] }));
+      const msg = [...this.subs].map(([s, v]) => ({ channel: v.channel, sid: s }));
+      server.send(JSON.stringify({ id: c.id, type: "ok", msg }));
     }
   }
 }
@@ -92,6 +149,11 @@ class FakeBooks implements BookPort {
   fresh = new Map<string, number>();
   resyncNext: { sid: number; tickers: string[] } | null = null;
   frames = 0;
+  /** markets whose snapshots never make the book fresh (e.g. always off-grid) */
+  neverFresh = new Set<string>();
+  /** every book the runtime has seen (a snapshot), until it drops it */
+  held = new Set<string>();
+  removed: string[] = [];
   onFrame(text: string, nowMs: number) {
     this.frames++;
     let v: { type?: string; sid?: number; msg?: { market_ticker?: string } };
@@ -100,7 +162,10 @@ class FakeBooks implements BookPort {
     } catch {
       return { type: undefined, sid: 0, effects: [] };
     }
-    if (v.type === "orderbook_snapshot" && v.msg?.market_ticker) this.fresh.set(v.msg.market_ticker, nowMs);
+    if (v.type === "orderbook_snapshot" && v.msg?.market_ticker) {
+      if (!this.neverFresh.has(v.msg.market_ticker)) this.fresh.set(v.msg.market_ticker, nowMs);
+      this.held.add(v.msg.market_ticker);
+    }
     const effects = this.resyncNext ? [{ kind: "resync" as const, ...this.resyncNext }] : [];
     this.resyncNext = null;
     return { type: v.type, sid: typeof v.sid === "number" ? v.sid : 0, effects };
@@ -109,6 +174,15 @@ class FakeBooks implements BookPort {
     this.fresh.clear();
   }
   setMarkets() {}
+  retain(keep: (t: string) => boolean) {
+    const drop = [...this.held].filter((t) => !keep(t));
+    for (const t of drop) {
+      this.held.delete(t);
+      this.fresh.delete(t);
+      this.removed.push(t);
+    }
+    return drop;
+  }
   view(t: string): BookView | undefined {
     const at = this.fresh.get(t);
     const top = { yesBid: 9_000, yesBidSize: 100_000, noBid: 900, noBidSize: 5_000 };
@@ -121,30 +195,43 @@ class FakeBooks implements BookPort {
   }
 }
 
-const rest: RestPort = {
-  listMarkets: async () => [market()],
-  orderbookTop: async () => ({ yesBid: 9_000, yesBidSize: 100_000, noBid: 900, noBidSize: 5_000 }),
-  reconcilePrivate: async () => true,
-};
+/** REST stand-in: the markets `universe` holds at each call (the published FED market by default). */
+function fakeRest(universe: { markets: MarketInfo[] }): RestPort {
+  return {
+    listMarkets: async () => universe.markets,
+    orderbookTop: async () => ({ yesBid: 9_000, yesBidSize: 100_000, noBid: 900, noBidSize: 5_000 }),
+    reconcilePrivate: async () => true,
+  };
+}
 
 /** Lets socket events queued by the other end be delivered. */
 const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
 };
 
-function setup(name: string, books: BookPort = new FakeBooks()) {
+interface SetupOptions {
+  markets?: MarketInfo[];
+  rest?: RestPort;
+  config?: FeedConfig;
+  openSocket?: SocketOpener;
+}
+
+function setup(name: string, books: BookPort = new FakeBooks(), opts: SetupOptions = {}) {
   const stub = env.FEED.getByName(name);
   const kalshi = new FakeKalshi();
   const clock = { now: 1_000_000 };
+  const universe = { markets: opts.markets ?? [market()] };
+  const logs: { event: string; data?: Record<string, unknown> }[] = [];
   const install = () =>
     runInDurableObject(stub, (o: FeedObject) =>
       o.__useDeps({
         nowMs: () => clock.now,
         random: () => 0,
-        openSocket: kalshi.open,
+        openSocket: opts.openSocket ?? kalshi.open,
         books,
-        rest,
-        log: () => {},
+        rest: opts.rest ?? fakeRest(universe),
+        log: (event, data) => logs.push(data === undefined ? { event } : { event, data }),
+        ...(opts.config ? { config: opts.config } : {}),
       }),
     );
   /** Runs `fn` in the object's I/O context: the fake server's sockets belong to it. */
@@ -157,7 +244,14 @@ function setup(name: string, books: BookPort = new FakeBooks()) {
     await runDurableObjectAlarm(stub);
     await act(() => {});
   };
-  return { stub, kalshi, books, clock, install, beat, act };
+  /** Heartbeats every `stepMs` of the injected clock for `forMs`. */
+  const beatFor = async (forMs: number, stepMs = 5_000) => {
+    for (let t = 0; t < forMs; t += stepMs) {
+      clock.now += stepMs;
+      await beat();
+    }
+  };
+  return { stub, kalshi, books, clock, universe, logs, install, beat, beatFor, act };
 }
 
 describe("FeedObject", () => {
@@ -323,13 +417,15 @@ describe("FeedObject", () => {
     await t.beat();
     await t.beat();
     const sid = (await t.stub.status()).subscriptions.find((x) => x.channel === "orderbook_delta")?.sid;
-    // Kalshi's published snapshot on our sid (the fake's own minimal snapshot was seq 1).
-    await t.act(() => t.kalshi.send({ ...snapshotFixture, sid, seq: 2 }));
+    if (sid === undefined) throw new Error("no orderbook subscription");
+    t.kalshi.holdSnapshots = true; // see the book stale before its snapshot comes back
+    // Kalshi's published snapshot on our sid.
+    await t.act(() => t.kalshi.send({ ...snapshotFixture, sid, seq: t.kalshi.seq(sid) }));
     expect(await t.stub.canEnter(TICKER)).toBe(true);
     const badDelta = {
       type: "orderbook_delta",
       sid,
-      seq: 3,
+      seq: t.kalshi.seq(sid),
       msg: { market_ticker: TICKER, price_dollars: "0.96x", delta_fp: "-54.00", side: "yes" },
     };
     await t.act(() => {
@@ -351,7 +447,7 @@ describe("FeedObject", () => {
     expect(logs.filter((e) => e === "feed.bad_frame").length).toBeLessThanOrEqual(
       s.counters.parse_failures ?? 0,
     );
-    await t.act(() => t.kalshi.send({ ...snapshotFixture, sid, seq: 4 }));
+    await t.act(() => t.kalshi.send({ ...snapshotFixture, sid, seq: t.kalshi.seq(sid) }));
     expect(await t.stub.canEnter(TICKER)).toBe(true);
     expect(await t.stub.ping()).toBe("pong");
   });
@@ -374,5 +470,208 @@ describe("FeedObject", () => {
     expect(after.subscriptions).toHaveLength(7);
     expect(after.subscriptions.find((x) => x.channel === "trade")?.sid).not.toBe(trade?.sid);
     expect(after.counters.resubscribes_requested).toBe(1);
+  });
+
+  it("keeps a market's book until Kalshi confirms delete_markets, then drops it", async () => {
+    const OTHER = "KXHIGHNY-26JAN09-T60";
+    const clock = { now: 1_000_000 };
+    const books = frameHandlerBookPort({ nowMs: () => clock.now, log: () => {} });
+    // The live tops (Kalshi's published snapshot, a 0.22 / 0.54 book) would fail the default filters.
+    const config = FeedConfig.parse({
+      universe: { minFavouritePrice: 0, minBestBidDepth: 0, minVolume24h: 0, maxSpread: 10_000 },
+    });
+    const t = setup("universe-shrinks", books, { markets: [market(TICKER), market(OTHER)], config });
+    t.clock.now = clock.now;
+    await t.install();
+    await t.stub.start();
+    await t.beat();
+    await t.beat();
+    expect((await t.stub.status()).counters.books).toBe(2);
+    expect(await t.stub.canEnter(OTHER)).toBe(true);
+    t.universe.markets = [market(TICKER)];
+    t.kalshi.mute = true;
+    // Not awaited: the muted command would hold the call until its (wall-clock) timeout.
+    await runInDurableObject(t.stub, (o: FeedObject) => {
+      void o.__runtime().refreshUniverse();
+    });
+    await t.act(() => {});
+    const sid = t.kalshi.sidOf("orderbook_delta");
+    expect(t.kalshi.commandsOf("update_subscription", "delete_markets").map((c) => c.params)).toContainEqual({
+      sids: [sid],
+      action: "delete_markets",
+      market_tickers: [OTHER],
+    });
+    // Not confirmed yet: frames for OTHER may still come, so its book stays.
+    expect((await t.stub.status()).counters.books).toBe(2);
+    t.kalshi.mute = false;
+    t.clock.now += 5_000; // this heartbeat times the unanswered commands out ...
+    clock.now = t.clock.now;
+    await t.beat();
+    expect((await t.stub.status()).counters.command_timeouts).toBe(3);
+    await t.beat(); // ... and the next one sends them again
+    const s = await t.stub.status();
+    expect(s.wanted).toEqual([TICKER]);
+    expect(s.counters.books).toBe(1);
+    expect(s.counters.books_removed).toBe(1);
+    expect(await t.stub.bookDepth(OTHER)).toBeUndefined();
+    expect(await t.stub.canEnter(TICKER)).toBe(true);
+  });
+
+  it("re-requests quiet stale books in one get_snapshot per heartbeat, backing off per market", async () => {
+    const OTHER = "KXHIGHNY-26JAN09-T60";
+    const books = new FakeBooks();
+    const t = setup("stale-quiet", books, { markets: [market(TICKER), market(OTHER)] });
+    await t.install();
+    await t.stub.start();
+    await t.beat();
+    await t.beat();
+    // Both books go stale and no delta ever comes to trigger the store's own re-request;
+    // their snapshots never make them fresh (a persistently failing market).
+    for (const m of [TICKER, OTHER]) {
+      books.neverFresh.add(m);
+      books.fresh.delete(m);
+    }
+    const before = t.kalshi.commandsOf("update_subscription", "get_snapshot").length;
+    await t.beatFor(110_000);
+    const asks = t.kalshi.commandsOf("update_subscription", "get_snapshot").slice(before);
+    const sid = t.kalshi.sidOf("orderbook_delta");
+    // Seen stale at +5 s; asked at +15, +35, +75 s (10 s, then doubling), not on each of 22 beats.
+    expect(asks).toHaveLength(3);
+    for (const a of asks) {
+      expect(a.params?.sids).toEqual([sid]);
+      expect([...((a.params?.market_tickers as string[]) ?? [])].sort()).toEqual([OTHER, TICKER].sort());
+    }
+    const s = await t.stub.status();
+    expect(s.counters.stale_resnapshots).toBe(6);
+    expect(s.socket).toBe("open");
+    expect(t.kalshi.sockets).toHaveLength(1);
+  });
+
+  it("stops re-requesting a book once it is fresh again", async () => {
+    const books = new FakeBooks();
+    const t = setup("stale-recovers", books);
+    await t.install();
+    await t.stub.start();
+    await t.beat();
+    await t.beat();
+    books.fresh.delete(TICKER);
+    const before = t.kalshi.commandsOf("update_subscription", "get_snapshot").length;
+    const asked = () => t.kalshi.commandsOf("update_subscription", "get_snapshot").length - before;
+    await t.beatFor(15_000);
+    // Seen stale at +5 s, asked at +15 s; the snapshot that answered made it fresh ...
+    expect(asked()).toBe(1);
+    expect(await t.stub.canEnter(TICKER)).toBe(true);
+    await t.beatFor(45_000);
+    expect(asked()).toBe(1); // ... so it is never asked again
+  });
+
+  it("probes a channel silent past its limit, reports it, then resubscribes that channel alone", async () => {
+    const t = setup("channel-silent");
+    await t.install();
+    await t.stub.start();
+    await t.beat();
+    await t.beat();
+    const sid = t.kalshi.sidOf("orderbook_delta");
+    // The socket answers every probe; nothing comes on the orderbook sid (default limit 60 s).
+    await t.beatFor(60_000);
+    let s = await t.stub.status();
+    expect(s.subscriptions.find((x) => x.channel === "orderbook_delta")).toMatchObject({
+      sid,
+      silenceLimitMs: 60_000,
+      silent: true,
+    });
+    expect(s.subscriptions.find((x) => x.channel === "fill")).toMatchObject({
+      silenceLimitMs: null,
+      silent: false,
+    });
+    expect(t.kalshi.commandsOf("unsubscribe")).toHaveLength(0);
+    await t.beatFor(5_000); // the probe sent after the limit was answered: the channel alone is dead
+    expect(t.kalshi.commandsOf("unsubscribe").map((c) => c.params)).toEqual([{ sids: [sid] }]);
+    const resub = t.kalshi.commandsOf("subscribe").at(-1);
+    expect(resub?.params).toEqual({
+      channels: ["orderbook_delta"],
+      market_tickers: [TICKER],
+      use_yes_price: true,
+    });
+    s = await t.stub.status();
+    expect(t.kalshi.sockets).toHaveLength(1);
+    expect(s.counters.silent_channel_resubscribes).toBe(1);
+    expect(s.subscriptions).toHaveLength(7);
+    expect(s.subscriptions.find((x) => x.channel === "orderbook_delta")).toMatchObject({ silent: false });
+    expect(s.subscriptions.find((x) => x.channel === "orderbook_delta")?.sid).not.toBe(sid);
+    expect(await t.stub.canEnter(TICKER)).toBe(true);
+  });
+
+  // Regression: error frames without a command id were ignored by the session.
+  it("routes error frames without a command id: counted, logged once per code, 25 on a sid resubscribes", async () => {
+    const t = setup("error-no-id");
+    await t.install();
+    await t.stub.start();
+    await t.beat();
+    await t.beat();
+    const trade = t.kalshi.sidOf("trade");
+    const overflow = { type: "error", sid: trade, msg: { code: 25, msg: "Subscription buffer overflow" } };
+    await t.act(() => {
+      t.kalshi.send(overflow);
+      t.kalshi.send(overflow); // the same sid again: already being replaced
+      t.kalshi.send({ type: "error", msg: { code: 10, msg: "Channel error" } }); // no sid: nothing to resubscribe
+    });
+    const s = await t.stub.status();
+    expect(s.counters.server_errors).toBe(3);
+    expect(s.counters.server_error_25).toBe(2);
+    expect(s.counters.server_error_10).toBe(1);
+    expect(s.counters.resubscribes_requested).toBe(1);
+    expect(t.kalshi.commandsOf("subscribe").at(-1)?.params).toEqual({
+      channels: ["trade"],
+      market_tickers: [TICKER],
+    });
+    expect(s.subscriptions.find((x) => x.channel === "trade")?.sid).not.toBe(trade);
+    expect(t.kalshi.sockets).toHaveLength(1);
+    const once = t.logs.filter((l) => l.event === "feed.once").map((l) => l.data?.kind);
+    expect(once.filter((k) => k === "server_error_25")).toHaveLength(1);
+    expect(once.filter((k) => k === "server_error_10")).toHaveLength(1);
+  });
+
+  it("re-arms the heartbeat within 30 s even when the tick throws", async () => {
+    const failing: RestPort = {
+      listMarkets: async () => {
+        throw new Error("REST port bug");
+      },
+      orderbookTop: async () => null,
+      reconcilePrivate: async () => true,
+    };
+    const t = setup("alarm-throws", new FakeBooks(), { rest: failing });
+    await t.install();
+    // Running without arming (start() arms an alarm for now, which workerd fires on its own);
+    // then the alarm handler itself, awaited.
+    await runInDurableObject(t.stub, async (o: FeedObject) => {
+      o.__runtime().start();
+      await o.alarm();
+    });
+    const at = await runInDurableObject(t.stub, (_o, state) => state.storage.getAlarm());
+    expect(at).not.toBeNull();
+    expect((at ?? 0) - Date.now()).toBeLessThanOrEqual(30_000);
+    expect((await t.stub.status()).counters.universe_refreshes).toBeUndefined(); // the tick did throw
+    expect(await runDurableObjectAlarm(t.stub)).toBe(true); // and the next one runs
+  });
+
+  it("recovers from a socket opener that throws instead of returning a failure", async () => {
+    const kalshi = new FakeKalshi();
+    let calls = 0;
+    const t = setup("opener-throws", new FakeBooks(), {
+      openSocket: async () => {
+        calls++;
+        if (calls === 1) throw new Error("opener bug");
+        return kalshi.open();
+      },
+    });
+    await t.install();
+    await t.stub.start();
+    await t.beat();
+    expect((await t.stub.status()).socket).toBe("closed");
+    t.clock.now += 1_000; // backoff
+    await t.beat();
+    expect((await t.stub.status()).socket).toBe("open");
+    expect(calls).toBe(2);
   });
 });

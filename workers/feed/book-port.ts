@@ -78,6 +78,15 @@ export function frameHandlerBookPort(opts: FrameHandlerBookPortOptions): BookPor
       wanted = new Set(tickers);
     },
 
+    retain(keep: (ticker: string) => boolean): string[] {
+      const drop = store
+        .allMarkets()
+        .filter((m) => !keep(m.ticker))
+        .map((m) => m.ticker);
+      for (const t of drop) store.remove(t);
+      return drop;
+    },
+
     setMarketInfo(markets: readonly MarketInfo[]): void {
       for (const m of markets) {
         if (!wanted.has(m.ticker) || m.priceRanges.length === 0) continue;
@@ -135,6 +144,8 @@ export function frameHandlerBookPort(opts: FrameHandlerBookPortOptions): BookPor
         deltas_applied: c.deltasApplied,
         deltas_dropped_stale: c.deltasDroppedStale,
         stale_marks: c.staleMarks,
+        books: store.size,
+        books_removed: c.marketsRemoved,
       };
       for (const [t, n] of Object.entries(h.byType)) out[`frames_${t}`] = n;
       for (const [k, f] of Object.entries(h.failures)) {

@@ -117,6 +117,7 @@ export function countingBookPort(): BookPort {
     },
     resetConnection() {},
     setMarkets() {},
+    retain: () => [],
     view: () => undefined,
     counters: () => ({ ...counters }),
   };

@@ -30,6 +30,26 @@ export const UniverseConfig = z.object({
 });
 export type UniverseConfig = z.infer<typeof UniverseConfig>;
 
+const silence = (ms: number | null) => z.number().int().min(1_000).nullable().default(ms);
+
+/**
+ * Per-channel silence limits (ms without a frame on the channel's sid, counted from its
+ * subscription): past it the feed probes the socket, and if the probe is answered (the socket
+ * is alive) resubscribes that channel; an unanswered probe reconnects. `null` = no limit, for
+ * channels that are legitimately quiet for long (lifecycle events, our own fills and orders).
+ * `orderbook_delta` counts every seq'd frame on its sid (deltas, snapshots, ok replies).
+ */
+export const ChannelSilenceConfig = z.object({
+  orderbook_delta: silence(60_000),
+  ticker: silence(120_000),
+  trade: silence(null),
+  fill: silence(null),
+  user_orders: silence(null),
+  market_positions: silence(null),
+  market_lifecycle_v2: silence(null),
+});
+export type ChannelSilenceConfig = z.infer<typeof ChannelSilenceConfig>;
+
 export const FeedConfig = z.object({
   universe: UniverseConfig.default(UniverseConfig.parse({})),
   /** A book whose stream has said nothing for this long is not fresh. */
@@ -46,6 +66,15 @@ export const FeedConfig = z.object({
   backoffMaxMs: z.number().int().min(1).default(30_000),
   /** Jitter as a fraction of the current step, added on top (never below the step). */
   backoffJitter: z.number().min(0).max(1).default(0.2),
+  channelSilenceMs: ChannelSilenceConfig.default(ChannelSilenceConfig.parse({})),
+  /** The heartbeat asks again for the snapshot of a book stale this long (one get_snapshot per sid). */
+  staleResnapshotMs: z.number().int().min(1_000).default(10_000),
+  /** Those requests back off per market, doubling from `staleResnapshotMs` up to this. */
+  staleResnapshotMaxMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .default(5 * 60_000),
   /** Reply deadline for every command sent on the socket. */
   commandTimeoutMs: z.number().int().min(1).default(5_000),
   universeRefreshMs: z

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { nextBackoffMs } from "./backoff.ts";
-import { DEFAULT_FEED_CONFIG } from "./feed-config.ts";
+import { DEFAULT_FEED_CONFIG, FeedConfig } from "./feed-config.ts";
 import type { LivenessState } from "./liveness.ts";
 import { checkLiveness } from "./liveness.ts";
 import type { LiveSubscriptions } from "./subscriptions.ts";
@@ -92,6 +92,60 @@ describe("checkLiveness", () => {
   });
   it("does nothing when stopped", () => {
     expect(checkLiveness({ ...open, running: false, socket: "closed" }, 99_000, limits)).toEqual([]);
+  });
+
+  describe("per channel", () => {
+    // The socket itself is chatty (frames every second); only the orderbook sid has gone quiet.
+    const book = { channel: "orderbook_delta", sinceMs: 0, limitMs: 60_000 };
+    const chatty: LivenessState = {
+      ...open,
+      lastFrameMs: 59_500,
+      channels: [book],
+      probeAnsweredSentMs: null,
+    };
+    it("leaves a channel alone within its silence limit", () => {
+      expect(checkLiveness(chatty, 59_999, limits)).toEqual([]);
+    });
+    it("probes the socket when a channel passes its limit", () => {
+      expect(checkLiveness({ ...chatty, lastFrameMs: 60_000 }, 60_000, limits)).toEqual([{ kind: "probe" }]);
+    });
+    it("does not probe again while a probe is in flight", () => {
+      expect(checkLiveness({ ...chatty, lastFrameMs: 60_000, probeSentMs: 60_000 }, 61_000, limits)).toEqual(
+        [],
+      );
+    });
+    it("resubscribes the channel once a probe sent after the limit has been answered", () => {
+      const s = { ...chatty, lastFrameMs: 60_100, probeAnsweredSentMs: 60_000 };
+      expect(checkLiveness(s, 61_000, limits)).toEqual([
+        { kind: "resubscribe", channel: "orderbook_delta", reason: "orderbook_delta silent for 61000 ms" },
+      ]);
+    });
+    it("does not trust a probe answered before the channel went silent", () => {
+      const s = { ...chatty, lastFrameMs: 60_100, probeAnsweredSentMs: 59_000 };
+      expect(checkLiveness(s, 61_000, limits)).toEqual([{ kind: "probe" }]);
+    });
+    it("leaves channel checks to the reconnect when the whole socket is dead", () => {
+      const s = { ...chatty, lastFrameMs: 0, probeSentMs: 55_000 };
+      expect(checkLiveness(s, 61_000, limits).map((a) => a.kind)).toEqual(["reconnect", "trip-breaker"]);
+    });
+  });
+});
+
+describe("feed config", () => {
+  it("beats at least every 30 s and refuses a slower heartbeat", () => {
+    expect(DEFAULT_FEED_CONFIG.heartbeatMs).toBeLessThanOrEqual(30_000);
+    expect(FeedConfig.safeParse({ heartbeatMs: 30_001 }).success).toBe(false);
+  });
+  it("limits the silence of the chatty channels only", () => {
+    const c = DEFAULT_FEED_CONFIG.channelSilenceMs;
+    expect(c.orderbook_delta).toBeGreaterThan(0);
+    expect(c.ticker).toBeGreaterThan(0);
+    for (const rare of ["trade", "fill", "user_orders", "market_positions", "market_lifecycle_v2"] as const)
+      expect(c[rare]).toBeNull();
+  });
+  it("takes a partial override of the silence limits", () => {
+    const c = FeedConfig.parse({ channelSilenceMs: { ticker: null } }).channelSilenceMs;
+    expect(c).toMatchObject({ orderbook_delta: 60_000, ticker: null });
   });
 });
 

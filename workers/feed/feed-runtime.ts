@@ -8,12 +8,13 @@
  */
 import { nextBackoffMs } from "./backoff.ts";
 import type { FeedConfig } from "./feed-config.ts";
+import type { ServerError } from "./kalshi-session.ts";
 import { bindSocket, KalshiSession } from "./kalshi-session.ts";
-import type { LivenessAction, SocketState } from "./liveness.ts";
+import type { ChannelSilence, LivenessAction, LivenessState, SocketState } from "./liveness.ts";
 import { checkLiveness } from "./liveness.ts";
-import type { BookDepth, BookPort, FrameResult, RestPort, SocketOpener } from "./ports.ts";
+import type { BookDepth, BookPort, FrameResult, OpenSocketResult, RestPort, SocketOpener } from "./ports.ts";
 import type { Channel, LiveSubscriptions, SubscriptionCommand } from "./subscriptions.ts";
-import { applyConfirmed, planSubscriptions, snapshotParams } from "./subscriptions.ts";
+import { applyConfirmed, isChannel, planSubscriptions, snapshotParams } from "./subscriptions.ts";
 import type { MarketInfo } from "./universe.ts";
 import { selectUniverse } from "./universe.ts";
 
@@ -54,6 +55,18 @@ export interface BookStatus {
   staleReason: string | null;
 }
 
+export interface SubscriptionStatus {
+  channel: string;
+  sid: number;
+  markets: number;
+  /** since the last frame on this sid (or its subscription when none yet) */
+  lastFrameAgeMs: number;
+  /** the channel's silence limit (feed-config `channelSilenceMs`); null = none */
+  silenceLimitMs: number | null;
+  /** past its silence limit: being probed or resubscribed */
+  silent: boolean;
+}
+
 export interface FeedStatus {
   running: boolean;
   socket: SocketState;
@@ -64,7 +77,7 @@ export interface FeedStatus {
   breaker: BreakerState;
   entriesAllowed: boolean;
   wanted: string[];
-  subscriptions: { channel: string; sid: number; markets: number }[];
+  subscriptions: SubscriptionStatus[];
   lastFrameAgeByType: Record<string, number>;
   books: BookStatus[];
   counters: Record<string, number>;
@@ -93,6 +106,8 @@ export class FeedRuntime {
   #lastFrameMs: number | null = null;
   #downSinceMs: number | null = null;
   #probeSentMs: number | null = null;
+  /** send time of the last answered probe on this socket */
+  #probeAnsweredSentMs: number | null = null;
   #attempt = 0;
   #nextReconnectAtMs: number | null = null;
   #live: LiveSubscriptions = {};
@@ -100,6 +115,10 @@ export class FeedRuntime {
   #busy = { connecting: false, syncing: false, refreshing: false, crossChecking: false };
   #lastFrameByType: Record<string, number> = {};
   #lastFrameBySid = new Map<number, number>();
+  /** when each live sid was confirmed (silence is counted from here until its first frame) */
+  #subscribedAtBySid = new Map<number, number>();
+  /** books the heartbeat has seen stale: since when, and the per-market backoff of its re-requests */
+  #staleBooks = new Map<string, { sinceMs: number; attempts: number; dueMs: number }>();
   #universeDueMs = 0;
   #crossCheckDueMs = 0;
   #markets = new Map<string, MarketInfo>();
@@ -146,8 +165,10 @@ export class FeedRuntime {
     const actions = checkLiveness(this.#livenessState(), now, this.#d.config);
     const reconnecting = actions.some((a) => a.kind === "reconnect");
     for (const a of actions) await this.#act(a, reconnecting);
+    this.#pruneBooks();
     if (this.#socket !== "open") return;
     if (!this.#synced) await this.syncSubscriptions();
+    this.#resnapshotStale(now);
     if (now >= this.#universeDueMs) await this.refreshUniverse();
     if (now >= this.#crossCheckDueMs && this.#synced) await this.crossCheck();
     this.#maybeClearBreaker();
@@ -167,7 +188,13 @@ export class FeedRuntime {
       this.#dropSession(reason);
       this.#socket = "connecting";
       this.#count("connect_attempts");
-      const r = await this.#d.openSocket();
+      let r: OpenSocketResult;
+      try {
+        r = await this.#d.openSocket();
+      } catch (err) {
+        // An opener bug must not leave the feed "connecting" forever: treat it as a failed connect.
+        r = { ok: false, reason: `opener threw: ${String(err).slice(0, 200)}` };
+      }
       const now = this.#d.nowMs();
       if (!r.ok) {
         this.#socket = "closed";
@@ -186,7 +213,7 @@ export class FeedRuntime {
         {
           onFrame: (text) => this.#onFrame(text),
           onClose: (code, why) => this.#onClose(session, code, why),
-          onServerError: (code, message, sid) => this.#onServerError(code, message, sid),
+          onServerError: (e) => this.#onServerError(e),
           onHandlerError: (err) => this.#logOnce("handler_error", String(err)),
         },
         { nowMs: this.#d.nowMs, timeoutMs: this.#d.config.commandTimeoutMs },
@@ -267,6 +294,7 @@ export class FeedRuntime {
     this.#d.store.put(STORE_KEYS.wanted, next);
     this.#d.books.setMarkets(next);
     this.#synced = false;
+    this.#pruneBooks();
   }
 
   /** Compares a sample of streamed tops with REST; counts mismatches. */
@@ -334,11 +362,18 @@ export class FeedRuntime {
       breaker: { ...this.#breaker },
       entriesAllowed: this.#entriesAllowed(),
       wanted: [...this.#wanted],
-      subscriptions: Object.entries(this.#live).map(([channel, s]) => ({
-        channel,
-        sid: s.sid,
-        markets: s.markets.length,
-      })),
+      subscriptions: Object.entries(this.#live).map(([channel, s]) => {
+        const limit = isChannel(channel) ? this.#d.config.channelSilenceMs[channel] : null;
+        const ageMs = now - this.#heardOnSid(s.sid, now);
+        return {
+          channel,
+          sid: s.sid,
+          markets: s.markets.length,
+          lastFrameAgeMs: ageMs,
+          silenceLimitMs: limit,
+          silent: limit !== null && ageMs >= limit,
+        };
+      }),
       lastFrameAgeByType: ages,
       books: this.#wanted.map((t) => this.#bookStatus(t, now)),
       counters: { ...this.#d.books.counters(), ...this.#counters },
@@ -362,8 +397,12 @@ export class FeedRuntime {
       this.#probeSentMs = now;
       this.#count("probes");
       void session.send("list_subscriptions").then((o) => {
-        if (session === this.#session && o.ok) this.#probeSentMs = null;
+        if (session !== this.#session || !o.ok) return;
+        this.#probeSentMs = null;
+        this.#probeAnsweredSentMs = now;
       });
+    } else if (a.kind === "resubscribe") {
+      this.#resubscribeSilent(a.channel, a.reason);
     } else if (a.kind === "trip-breaker") {
       this.#setBreaker({ tripped: true, reason: a.reason, sinceMs: now });
       this.#count("breaker_trips");
@@ -389,8 +428,11 @@ export class FeedRuntime {
     else if (r.type === "orderbook_snapshot" && this.#breaker.tripped) this.#maybeClearBreaker();
   }
 
-  #resync(sid: number, tickers: string[]): void {
+  #resync(sid: number, requested: string[]): void {
     const session = this.#session;
+    // Only markets the socket holds: a get_snapshot naming another one would be refused.
+    const held = new Set(this.#live.orderbook_delta?.markets ?? []);
+    const tickers = requested.filter((t) => held.has(t));
     if (!session || tickers.length === 0) return;
     this.#count("resyncs_requested");
     this.#d.log("feed.resync", { sid, markets: tickers.length, tickers: tickers.slice(0, 20) });
@@ -414,11 +456,28 @@ export class FeedRuntime {
     }
   }
 
-  #onServerError(code: number, message: string, sid: number | undefined): void {
+  /** An error frame no command claims: counted per code, logged once per code with a sample. */
+  #onServerError(e: ServerError): void {
     this.#count("server_errors");
-    this.#logOnce(`server_error_${code}`, message);
+    this.#count(`server_error_${e.code}`);
+    this.#logOnce(`server_error_${e.code}`, e.sample);
     // 10 channel error and 25 buffer overflow end that subscription only: subscribe the channel again.
-    if ((code === 10 || code === 25) && sid !== undefined) this.#resubscribe(sid, `server error ${code}`);
+    if ((e.code === 10 || e.code === 25) && e.sid !== undefined)
+      this.#resubscribe(e.sid, `server error ${e.code}`);
+  }
+
+  /**
+   * A channel silent past its limit on a socket that answers probes: end the old subscription
+   * (best effort, it may still be live on the server, where subscribing again would be a no-op)
+   * and subscribe the channel again, with fresh snapshots for the books.
+   */
+  #resubscribeSilent(channel: string, reason: string): void {
+    const sub = isChannel(channel) ? this.#live[channel] : undefined;
+    const session = this.#session;
+    if (!sub || !session) return;
+    this.#count("silent_channel_resubscribes");
+    void session.send("unsubscribe", { sids: [sub.sid] });
+    this.#resubscribe(sub.sid, reason);
   }
 
   /** Forgets the channel on `sid` (idempotent) and lets the planner subscribe it again, with fresh snapshots. */
@@ -430,6 +489,7 @@ export class FeedRuntime {
     this.#live = next;
     this.#synced = false;
     this.#lastFrameBySid.delete(sid);
+    this.#subscribedAtBySid.delete(sid);
     this.#count("resubscribes_requested");
     this.#d.log("feed.resubscribe", { channel: entry[0], sid, reason });
     void this.syncSubscriptions();
@@ -454,11 +514,15 @@ export class FeedRuntime {
     this.#socket = "closed";
     this.#openedAtMs = null;
     this.#probeSentMs = null;
+    this.#probeAnsweredSentMs = null;
     this.#live = {};
     this.#synced = false;
     this.#lastFrameBySid.clear();
+    this.#subscribedAtBySid.clear();
+    this.#staleBooks.clear();
     this.#downSinceMs ??= this.#d.nowMs();
     this.#d.books.resetConnection("reconnecting");
+    this.#pruneBooks();
   }
 
   async #sendSubscription(session: KalshiSession, c: SubscriptionCommand): Promise<boolean> {
@@ -474,9 +538,87 @@ export class FeedRuntime {
       const msg = o.reply.msg as { sid?: unknown; channel?: unknown } | undefined;
       if (typeof msg?.sid !== "number") return false;
       sid = msg.sid;
+      this.#subscribedAtBySid.set(sid, this.#d.nowMs());
     }
     this.#live = applyConfirmed(this.#live, c, sid);
+    // delete_markets or unsubscribe confirmed: no more frames for those books, drop them.
+    if (c.cmd !== "subscribe") this.#pruneBooks();
     return true;
+  }
+
+  /** Drops the books of markets neither wanted nor held by the orderbook subscription. */
+  #pruneBooks(): void {
+    const wanted = new Set(this.#wanted);
+    const held = new Set(this.#live.orderbook_delta?.markets ?? []);
+    const removed = this.#d.books.retain((t) => wanted.has(t) || held.has(t));
+    for (const t of removed) this.#staleBooks.delete(t);
+    if (removed.length > 0)
+      this.#d.log("feed.books_removed", { markets: removed.length, tickers: removed.slice(0, 20) });
+  }
+
+  /**
+   * Heartbeat: asks again, in one get_snapshot for the orderbook sid, for every held book stale
+   * for `staleResnapshotMs` (a quiet market's book gets no delta to trigger the store's own
+   * re-request). Each market backs off (doubling up to `staleResnapshotMaxMs`), so one whose
+   * snapshot never makes it fresh cannot flood the socket; a failed request is counted, not
+   * escalated (the probe and the breaker judge the socket).
+   */
+  #resnapshotStale(now: number): void {
+    const sub = this.#live.orderbook_delta;
+    const session = this.#session;
+    if (!sub || !session) return;
+    const c = this.#d.config;
+    const held = new Set(sub.markets);
+    for (const t of this.#staleBooks.keys()) if (!held.has(t)) this.#staleBooks.delete(t);
+    const due: string[] = [];
+    for (const t of sub.markets) {
+      if (this.#d.books.view(t)?.fresh) {
+        this.#staleBooks.delete(t);
+        continue;
+      }
+      let e = this.#staleBooks.get(t);
+      if (!e) {
+        e = { sinceMs: now, attempts: 0, dueMs: now + c.staleResnapshotMs };
+        this.#staleBooks.set(t, e);
+      }
+      if (now < e.dueMs) continue;
+      due.push(t);
+      e.attempts++;
+      e.dueMs =
+        now +
+        nextBackoffMs(e.attempts, this.#d.random(), {
+          baseMs: c.staleResnapshotMs,
+          maxMs: c.staleResnapshotMaxMs,
+          jitter: c.backoffJitter,
+        });
+    }
+    if (due.length === 0) return;
+    this.#count("stale_resnapshots", due.length);
+    this.#d.log("feed.stale_resnapshot", { sid: sub.sid, markets: due.length, tickers: due.slice(0, 20) });
+    void session.send("update_subscription", snapshotParams(sub.sid, due)).then((o) => {
+      if (o.ok || session !== this.#session) return;
+      this.#count("stale_resnapshot_failures");
+      this.#logOnce(
+        "stale_resnapshot_failed",
+        JSON.stringify({ outcome: o.kind, tickers: due.slice(0, 20) }),
+      );
+    });
+  }
+
+  /** Last frame on `sid`, else when it was subscribed, else now. */
+  #heardOnSid(sid: number, now: number): number {
+    return this.#lastFrameBySid.get(sid) ?? this.#subscribedAtBySid.get(sid) ?? now;
+  }
+
+  /** Live subscriptions that have a silence limit, for the liveness decision. */
+  #channelSilences(now: number): ChannelSilence[] {
+    const out: ChannelSilence[] = [];
+    for (const [channel, sub] of Object.entries(this.#live)) {
+      const limitMs = isChannel(channel) ? this.#d.config.channelSilenceMs[channel] : null;
+      if (limitMs === null || !sub) continue;
+      out.push({ channel, sinceMs: this.#heardOnSid(sub.sid, now), limitMs });
+    }
+    return out;
   }
 
   #bookStatus(ticker: string, now: number): BookStatus {
@@ -518,9 +660,12 @@ export class FeedRuntime {
     this.#d.store.put(STORE_KEYS.breaker, b);
   }
 
-  #livenessState() {
+  #livenessState(): LivenessState {
     if (this.#socket === "open" && this.#lastFrameMs !== null && this.#booksFresh()) this.#downSinceMs = null;
+    const now = this.#d.nowMs();
     return {
+      channels: this.#channelSilences(now),
+      probeAnsweredSentMs: this.#probeAnsweredSentMs,
       socket: this.#socket,
       openedAtMs: this.#openedAtMs,
       lastFrameMs: this.#lastFrameMs,

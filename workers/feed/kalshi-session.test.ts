@@ -3,6 +3,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { ServerError } from "./kalshi-session.ts";
 import { KalshiSession } from "./kalshi-session.ts";
 
 const fixture = (name: string): string =>
@@ -12,7 +13,7 @@ function harness() {
   const sent: string[] = [];
   const frames: string[] = [];
   const closes: [number, string][] = [];
-  const serverErrors: [number, string, number | undefined][] = [];
+  const serverErrors: ServerError[] = [];
   let now = 1_000;
   let closed = false;
   const socket = {
@@ -32,7 +33,7 @@ function harness() {
         if (t === "boom") throw new Error("handler bug");
       },
       onClose: (c, r) => closes.push([c, r]),
-      onServerError: (c, m, sid) => serverErrors.push([c, m, sid]),
+      onServerError: (e) => serverErrors.push(e),
     },
     { nowMs: () => now, timeoutMs: 5_000, setTimer: () => () => {} },
   );
@@ -79,10 +80,39 @@ describe("KalshiSession", () => {
     expect(await p).toEqual({ ok: false, kind: "error", code: 7, message: "Unknown subscription ID" });
   });
 
-  it("reports an error nobody waits for to onServerError", () => {
+  it("reports an error nobody waits for to onServerError, with its id and a sample", () => {
     const h = harness();
-    h.session.handleText(fixture("ws_error_unknown_subscription.json"));
-    expect(h.serverErrors).toEqual([[7, "Unknown subscription ID", undefined]]);
+    const text = fixture("ws_error_unknown_subscription.json");
+    h.session.handleText(text);
+    expect(h.serverErrors).toEqual([
+      { code: 7, message: "Unknown subscription ID", id: 123, sample: text.slice(0, 200) },
+    ]);
+  });
+
+  // Regression: subscription-scoped errors come without a command id and used to be ignored.
+  it("routes an error frame without a command id, with its sid, to onServerError", async () => {
+    const h = harness();
+    const pending = h.session.send("list_subscriptions");
+    const { id: _id, ...err } = JSON.parse(fixture("ws_error_unknown_subscription.json")) as Record<
+      string,
+      unknown
+    >;
+    const frame = JSON.stringify({
+      ...err,
+      sid: 4,
+      seq: 9,
+      msg: { code: 25, msg: "Subscription buffer overflow" },
+    });
+    h.session.handleText(frame);
+    h.session.handleText(JSON.stringify({ ...err, id: 0, msg: { code: 10, msg: "Channel error" } }));
+    expect(h.serverErrors).toEqual([
+      { code: 25, message: "Subscription buffer overflow", sid: 4, sample: frame },
+      expect.objectContaining({ code: 10, message: "Channel error" }),
+    ]);
+    expect(h.serverErrors[1]?.sid).toBeUndefined();
+    expect(h.session.pendingCount).toBe(1); // the id-less error settled nothing
+    h.session.handleText(fixture("ws_ok_list_subscriptions.json").replace(/"id":\s*\d+/, '"id": 1'));
+    expect((await pending).ok).toBe(true);
   });
 
   it("times a command out at its deadline, not before", async () => {

@@ -3,7 +3,9 @@
  * replies (`subscribed`, `ok`, `unsubscribed`, `error`, or the snapshots answering
  * `get_snapshot`) to the command that caused them, and gives each command a deadline.
  * Every text frame goes first to `handlers.onFrame` (the book hot path); the session only
- * JSON-parses frames that carry an `"id"` key, so deltas are parsed once, by the book.
+ * JSON-parses frames that carry an `"id"` key or an `"error"`, so deltas are parsed once, by
+ * the book. An `error` frame no pending command claims (Kalshi sends subscription-scoped ones,
+ * e.g. code 25 on a sid, without a command id) goes to `handlers.onServerError`.
  * The socket is injected (`SessionSocket`), so tests drive it with a fake or one end of a
  * `WebSocketPair`; `bindSocket` attaches a real WebSocket. Nothing a frame contains throws
  * out of `handleText`. Used by the feed object, one session per connection.
@@ -22,6 +24,18 @@ export interface ReplyFrame {
   msg?: unknown;
 }
 
+/** An `error` frame that answers no pending command. */
+export interface ServerError {
+  code: number;
+  message: string;
+  /** the subscription it ends or concerns, when the frame names one */
+  sid?: number;
+  /** the command id it carries (a late reply, or 0 / absent for none) */
+  id?: number;
+  /** the frame, truncated, for the logs */
+  sample: string;
+}
+
 export type CommandOutcome =
   | { ok: true; reply: ReplyFrame }
   | { ok: false; kind: "error"; code: number; message: string }
@@ -33,8 +47,8 @@ export interface SessionHandlers {
   onFrame(text: string): void;
   /** The socket closed or errored; pending commands have been settled as `closed`. */
   onClose(code: number, reason: string): void;
-  /** An `error` frame no pending command claims (e.g. code 25 buffer overflow on a sid). */
-  onServerError?(code: number, message: string, sid: number | undefined): void;
+  /** An `error` frame no pending command claims (e.g. code 25 buffer overflow on a sid, no id). */
+  onServerError?(error: ServerError): void;
   /** `onFrame` threw; the frame was dropped. */
   onHandlerError?(err: unknown): void;
 }
@@ -61,11 +75,20 @@ function defaultTimer(fn: () => void, ms: number): () => void {
   return () => clearTimeout(h);
 }
 
+const SAMPLE_LENGTH = 200;
+
+/** A reply frame; an `error` frame may lack the id (0 then: it answers no command). */
 function asReply(v: unknown): ReplyFrame | null {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return null;
   const o = v as Record<string, unknown>;
-  if (typeof o.id !== "number" || !Number.isInteger(o.id) || typeof o.type !== "string") return null;
-  const r: ReplyFrame = { id: o.id, type: o.type, msg: o.msg };
+  if (typeof o.type !== "string") return null;
+  if (o.id === undefined && o.type === "error") return { id: 0, type: o.type, ...sidSeq(o), msg: o.msg };
+  if (typeof o.id !== "number" || !Number.isInteger(o.id)) return null;
+  return { id: o.id, type: o.type, ...sidSeq(o), msg: o.msg };
+}
+
+function sidSeq(o: Record<string, unknown>): { sid?: number; seq?: number } {
+  const r: { sid?: number; seq?: number } = {};
   if (typeof o.sid === "number") r.sid = o.sid;
   if (typeof o.seq === "number") r.seq = o.seq;
   return r;
@@ -137,7 +160,8 @@ export class KalshiSession {
       this.#handlers.onHandlerError?.(err);
     }
     // Replies carry a top-level "id"; data frames only carry "market_id"/"trade_id"-style keys.
-    if (!text.includes('"id"')) return;
+    // Subscription-scoped errors may carry no id; "error" cannot occur in a delta (tickers are upper-case).
+    if (!text.includes('"id"') && !text.includes('"error"')) return;
     let reply: ReplyFrame | null;
     try {
       reply = asReply(JSON.parse(text));
@@ -152,8 +176,14 @@ export class KalshiSession {
       >;
       const code = typeof m.code === "number" ? m.code : 0;
       const message = typeof m.msg === "string" ? m.msg : "";
-      if (this.#pending.has(reply.id)) this.#settle(reply.id, { ok: false, kind: "error", code, message });
-      else this.#safe(() => this.#handlers.onServerError?.(code, message, reply.sid));
+      if (reply.id !== 0 && this.#pending.has(reply.id)) {
+        this.#settle(reply.id, { ok: false, kind: "error", code, message });
+        return;
+      }
+      const e: ServerError = { code, message, sample: text.slice(0, SAMPLE_LENGTH) };
+      if (reply.sid !== undefined) e.sid = reply.sid;
+      if (reply.id !== 0) e.id = reply.id;
+      this.#safe(() => this.#handlers.onServerError?.(e));
       return;
     }
     if (this.#pending.has(reply.id)) this.#settle(reply.id, { ok: true, reply });

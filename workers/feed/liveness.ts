@@ -7,6 +7,12 @@
  * surfaces them, so a quiet market and a dead socket look alike from the frames alone. A
  * silent socket is therefore probed with a cheap command; an unanswered probe or a long
  * silence means reconnect.
+ *
+ * Per channel: a subscription silent past its own limit (feed-config `channelSilenceMs`) is
+ * probed the same way; once a probe sent after the limit was crossed has been answered, the
+ * socket is alive and that channel alone is dead, so it is resubscribed. The server answers
+ * commands in order, after every frame it sent before, so an answered probe proves the
+ * channel had nothing in flight.
  */
 
 export type SocketState = "idle" | "connecting" | "open" | "closed";
@@ -28,6 +34,17 @@ export interface LivenessState {
   booksFresh: boolean;
   /** start() was called and stop() was not */
   running: boolean;
+  /** Live subscriptions that have a silence limit. */
+  channels?: ChannelSilence[];
+  /** When the last answered probe was sent (null: none on this socket). */
+  probeAnsweredSentMs?: number | null;
+}
+
+export interface ChannelSilence {
+  channel: string;
+  /** Last frame on the channel's sid, or its subscription time when none since. */
+  sinceMs: number;
+  limitMs: number;
 }
 
 export interface LivenessLimits {
@@ -40,6 +57,7 @@ export interface LivenessLimits {
 export type LivenessAction =
   | { kind: "reconnect"; reason: string }
   | { kind: "probe" }
+  | { kind: "resubscribe"; channel: string; reason: string }
   | { kind: "trip-breaker"; reason: string }
   | { kind: "clear-breaker" };
 
@@ -56,6 +74,7 @@ export function checkLiveness(s: LivenessState, nowMs: number, limits: LivenessL
     } else if (silentFor >= limits.probeAfterMs && s.probeSentMs === null) {
       actions.push({ kind: "probe" });
     }
+    if (!actions.some((a) => a.kind === "reconnect")) channelActions(s, nowMs, actions);
     if (!s.breakerTripped && silentFor >= limits.breakerMs) {
       actions.push({ kind: "trip-breaker", reason: `feed silent for ${silentFor} ms` });
     } else if (s.breakerTripped && s.booksFresh && silentFor < limits.breakerMs) {
@@ -71,4 +90,24 @@ export function checkLiveness(s: LivenessState, nowMs: number, limits: LivenessL
     actions.push({ kind: "trip-breaker", reason: `feed down for ${downFor} ms` });
   }
   return actions;
+}
+
+/** Probe once for any channel past its limit; resubscribe those a later answered probe proved dead. */
+function channelActions(s: LivenessState, nowMs: number, actions: LivenessAction[]): void {
+  let probing = s.probeSentMs !== null || actions.some((a) => a.kind === "probe");
+  for (const ch of s.channels ?? []) {
+    const silentFor = nowMs - ch.sinceMs;
+    if (silentFor < ch.limitMs) continue;
+    const answered = s.probeAnsweredSentMs ?? null;
+    if (answered !== null && answered >= ch.sinceMs + ch.limitMs) {
+      actions.push({
+        kind: "resubscribe",
+        channel: ch.channel,
+        reason: `${ch.channel} silent for ${silentFor} ms`,
+      });
+    } else if (!probing) {
+      actions.push({ kind: "probe" });
+      probing = true;
+    }
+  }
 }

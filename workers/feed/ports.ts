@@ -49,8 +49,13 @@ export interface BookPort {
   onFrame(text: string, nowMs: number): FrameResult;
   /** A new socket: forget every sid's seq and mark every book stale until its snapshot. */
   resetConnection(reason: string): void;
-  /** Keep books for these markets only. */
+  /** The markets whose books `view` shows (the wanted universe). */
   setMarkets(tickers: readonly string[]): void;
+  /**
+   * Drops every book for which `keep` is false (markets unsubscribed with `delete_markets`, or
+   * no longer wanted while no subscription holds them); returns the tickers dropped.
+   */
+  retain(keep: (ticker: string) => boolean): string[];
   /** The markets' tick grids (from REST); levels off a market's grid make its book stale. */
   setMarketInfo?(markets: readonly MarketInfo[]): void;
   /** Full depth of a book (tests, admin); undefined when unknown or stale. */
