@@ -13,7 +13,7 @@
  * Used by `rest-client.ts` (parsing) and by the executor, cron and reconciliation (converters).
  */
 import { z } from "zod";
-import { type PriceRange, parseTickGrid, type TickGrid } from "./tick-grid.ts";
+import { parseTickGrid, type TickGrid } from "./tick-grid.ts";
 import {
   type CountUnits,
   centsToMoney,
@@ -24,6 +24,7 @@ import {
   parsePrice,
   parseSignedCount,
 } from "./units.ts";
+import { PriceRangeWire } from "./wire-fields.ts";
 
 /** A JSON array that may arrive as `null`; parsed as []. */
 function list<T extends z.ZodType>(item: T) {
@@ -53,8 +54,8 @@ export type BookSide = z.infer<typeof BookSide>;
 
 // ---------- markets ----------
 
-export const PriceRangeWire = z.object({ start: z.string(), end: z.string(), step: z.string() });
-export type PriceRangeWire = z.infer<typeof PriceRangeWire>;
+/** Shared with the WS schemas: each bound a well-formed dollar price (wire-fields.ts). */
+export { PriceRangeWire };
 
 /** Market statuses in responses (kalshi-api.md §9.4). Kept as a string on the wire: new ones appear. */
 export const MARKET_STATUSES = [
@@ -515,7 +516,7 @@ export function toMarketInfo(m: Market): Converted<MarketInfo> {
     openTimeMs: timeMs("open_time", m.open_time),
     closeTimeMs: timeMs("close_time", m.close_time),
     priceLevelStructure: m.price_level_structure,
-    grid: parseTickGrid(m.price_ranges as PriceRange[]),
+    grid: parseTickGrid(m.price_ranges),
     exchangeIndex: m.exchange_index ?? 0,
     yesBid: parsePrice(m.yes_bid_dollars),
     yesAsk: parsePrice(m.yes_ask_dollars),

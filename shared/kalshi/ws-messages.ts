@@ -28,21 +28,22 @@
 import { z } from "zod";
 import { safeParseTickGrid, type TickGrid } from "./tick-grid.ts";
 import {
-  COUNT_DECIMALS,
   type CountUnits,
-  fixedOrNaN,
-  MAX_COUNT,
-  MAX_MONEY,
-  MONEY_DECIMALS,
   type MoneyMicros,
-  PRICE_DECIMALS,
-  PRICE_SCALE,
   type PriceUnits,
   parseCount,
   parseMoney,
   parsePrice,
   parseSignedCount,
 } from "./units.ts";
+import {
+  CountStr,
+  MARKET_TICKER_RE,
+  MoneyStr,
+  PriceRangeWire,
+  PriceStr,
+  SignedCountStr,
+} from "./wire-fields.ts";
 
 // ---------------------------------------------------------------------------------------
 // Channels
@@ -92,35 +93,11 @@ export const SEQUENCED_TYPES: ReadonlySet<string> = new Set([
   "event_fee_update",
 ]);
 
-/**
- * Outbound market ticker check. The spec says `^[A-Z0-9-]+$` but its own examples
- * (`CPI-22DEC-TN0.1`, `KXBTCD-25AUG0517-T114999.99`) contain `.`, so `.` is allowed.
- */
-export const MARKET_TICKER_RE = /^[A-Z0-9.-]+$/;
-
 // ---------------------------------------------------------------------------------------
-// Field schemas
+// Field schemas (the fixed-point strings, price ranges and ticker pattern are shared with
+// rest-schemas.ts through wire-fields.ts)
 
-function isFixed(s: string, decimals: number, signed: boolean, max: number): boolean {
-  return !Number.isNaN(fixedOrNaN(s, decimals, signed, max));
-}
-
-/** Dollar price, up to 4 decimals, in [0, 1]: `"0.5600"`. */
-export const PriceStr = z
-  .string()
-  .refine((s) => isFixed(s, PRICE_DECIMALS, false, PRICE_SCALE), "expected a dollar price string in [0, 1]");
-/** Non-negative contract count, up to 2 decimals: `"10.00"`. */
-export const CountStr = z
-  .string()
-  .refine((s) => isFixed(s, COUNT_DECIMALS, false, MAX_COUNT), "expected a non-negative count string");
-/** Signed contract count (`delta_fp`, `position_fp`): `"-54.00"`. */
-export const SignedCountStr = z
-  .string()
-  .refine((s) => isFixed(s, COUNT_DECIMALS, true, MAX_COUNT), "expected a signed count string");
-/** Signed dollar amount, up to 6 decimals: `"0.010000"`, `"-1.2500"`. */
-export const MoneyStr = z
-  .string()
-  .refine((s) => isFixed(s, MONEY_DECIMALS, true, MAX_MONEY), "expected a dollar amount string");
+export { CountStr, MARKET_TICKER_RE, MoneyStr, PriceRangeWire, PriceStr, SignedCountStr };
 
 const NonEmpty = z.string().min(1);
 const CommandId = z.int().min(0);
@@ -137,9 +114,6 @@ const OrderAction = z.enum(["buy", "sell", "sell_partial", "sell_to_close", ""])
 /** One book level on the wire: `[price_dollars, count_fp]`. */
 export const WireLevel = z.tuple([PriceStr, CountStr]);
 export type WireLevel = z.infer<typeof WireLevel>;
-
-export const PriceRangeWire = z.object({ start: PriceStr, end: PriceStr, step: PriceStr });
-export type PriceRangeWire = z.infer<typeof PriceRangeWire>;
 
 // ---------------------------------------------------------------------------------------
 // Server -> client messages
