@@ -29,6 +29,21 @@ export interface FailureSpec {
   method?: string;
 }
 
+/** `createMarket` options; every field optional (the simulator picks a series, event and ticker). */
+export interface CreateMarketSpec {
+  ticker?: string;
+  eventTicker?: string;
+  seriesTicker?: string;
+  /** `linear_cent` (default), `deci_cent`, `tapered_deci_cent`, ... */
+  priceLevelStructure?: string;
+  /** the participants' starting fair YES value */
+  fair?: PriceUnits;
+  openTs?: number;
+  closeTs?: number;
+  /** the hidden result the market drifts toward */
+  outcome?: "yes" | "no";
+}
+
 export class SimControlClient {
   readonly baseUrl: string;
 
@@ -96,6 +111,33 @@ export class SimControlClient {
       },
     );
     return r.trades;
+  }
+
+  /**
+   * Lists a new market; the simulator emits `market_lifecycle_v2` `created` (with
+   * `price_level_structure` and `price_ranges`). Resolves to the market as REST renders it.
+   */
+  async createMarket(spec: CreateMarketSpec = {}): Promise<Record<string, unknown> & { ticker: string }> {
+    const body: Record<string, unknown> = {};
+    if (spec.ticker !== undefined) body.ticker = spec.ticker;
+    if (spec.eventTicker !== undefined) body.event_ticker = spec.eventTicker;
+    if (spec.seriesTicker !== undefined) body.series_ticker = spec.seriesTicker;
+    if (spec.priceLevelStructure !== undefined) body.price_level_structure = spec.priceLevelStructure;
+    if (spec.fair !== undefined) body.fair = formatPrice(spec.fair);
+    if (spec.openTs !== undefined) body.open_ts = spec.openTs;
+    if (spec.closeTs !== undefined) body.close_ts = spec.closeTs;
+    if (spec.outcome !== undefined) body.outcome = spec.outcome;
+    type MarketReply = { market: Record<string, unknown> & { ticker: string } };
+    return (await this.call<MarketReply>("POST", "/markets", body)).market;
+  }
+
+  /** Switches a market's tick grid; the simulator emits `price_level_structure_updated`. */
+  async setPriceLevelStructure(ticker: string, structure: string): Promise<Record<string, unknown>> {
+    const path = `/markets/${encodeURIComponent(ticker)}/price-level-structure`;
+    const r = await this.call<{ market: Record<string, unknown> }>("POST", path, {
+      price_level_structure: structure,
+    });
+    return r.market;
   }
 
   pauseMarket(ticker: string, paused = true): Promise<unknown> {

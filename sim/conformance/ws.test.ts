@@ -2,13 +2,15 @@
  * WebSocket conformance: a `ws` socket opened with the bot's signed upgrade headers, driven only
  * with the bot's command builders (`subscribeCmd` for all seven bot channels with
  * `use_yes_price`, `updateSubscriptionCmd` add / delete / get_snapshot, `listSubscriptionsCmd`,
- * `unsubscribeCmd`), while orders go through the bot's REST client and lifecycle events through
- * the control API. Every frame received must parse with `parseWsMessage` as a known message,
+ * `unsubscribeCmd`), while orders go through the bot's REST client and lifecycle events (every
+ * type the feed acts on, `created` and `price_level_structure_updated` included) through the
+ * control API. Every frame received must parse with `parseWsMessage` as a known message,
  * every message type the bot uses must turn up, and `seq` must run contiguously per `sid`,
  * `ok` and `unsubscribed` replies included.
  */
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isOnGrid } from "../../shared/kalshi/tick-grid.ts";
 import type { WsMessage } from "../../shared/kalshi/ws-messages.ts";
 import {
   BOT_CHANNELS,
@@ -16,6 +18,7 @@ import {
   subscribeCmd,
   toBookSnapshot,
   toFillEvent,
+  toLifecycleEvent,
   toPositionUpdate,
   toUserOrderUpdate,
   unsubscribeCmd,
@@ -45,6 +48,22 @@ afterEach(async () => {
   ws.close();
   await c.close();
 });
+
+/** The lifecycle events the feed acts on (workers/feed: created, grid changes, status, close, result). */
+const BOT_LIFECYCLE_EVENTS = [
+  "created",
+  "activated",
+  "deactivated",
+  "close_date_updated",
+  "determined",
+  "settled",
+  "price_level_structure_updated",
+] as const;
+
+function lifecycleType(raw: Record<string, unknown>): unknown {
+  const msg = raw.msg;
+  return typeof msg === "object" && msg !== null ? (msg as Record<string, unknown>).event_type : undefined;
+}
 
 type Of<T extends WsMessage["type"]> = Extract<WsMessage, { type: T }>;
 const is =
@@ -216,6 +235,48 @@ describe("WebSocket conformance", () => {
     );
     expect([det.msg.result, det.msg.settlement_value]).toEqual(["no", "0.0000"]);
 
+    // a new market with a strike ticker (a `.`, as Kalshi's have), then a new tick grid for it:
+    // created and price_level_structure_updated carry grids the bot can use
+    const N = "KXHIGHNY-26NOV23-B45.5";
+    await c.control.createMarket({ ticker: N, eventTicker: "KXHIGHNY-26NOV23", seriesTicker: "KXHIGHNY" });
+    const listed = toLifecycleEvent(
+      await ws.waitFor(
+        is("market_lifecycle_v2", (m) => m.msg.market_ticker === N && m.msg.event_type === "created"),
+        "lifecycle created of N",
+      ),
+    );
+    expect(listed).toMatchObject({ priceLevelStructure: "linear_cent", eventTicker: "KXHIGHNY-26NOV23" });
+    expect(listed.tickGridError).toBeUndefined();
+    expect(listed.tickGrid && isOnGrid(listed.tickGrid, 4500)).toBe(true);
+    expect(listed.tickGrid && isOnGrid(listed.tickGrid, 4550)).toBe(false);
+    await c.control.setPriceLevelStructure(N, "deci_cent");
+    const updated = toLifecycleEvent(
+      await ws.waitFor(
+        is(
+          "market_lifecycle_v2",
+          (m) => m.msg.market_ticker === N && m.msg.event_type === "price_level_structure_updated",
+        ),
+        "lifecycle price_level_structure_updated of N",
+      ),
+    );
+    expect(updated.priceLevelStructure).toBe("deci_cent");
+    expect(updated.tickGrid && isOnGrid(updated.tickGrid, 4550)).toBe(true);
+    // the bot's builder and the simulator agree the dotted ticker is a ticker
+    const addN = await ws.request(
+      updateSubscriptionCmd(ws.id(), { sid: bookSid, action: "add_markets", marketTickers: [N] }),
+    );
+    expect(addN).toMatchObject({ type: "ok", sid: bookSid, msg: { market_tickers: [A, N] } });
+    await ws.waitFor(
+      is("orderbook_snapshot", (m) => m.msg.market_ticker === N),
+      "snapshot of N",
+    );
+    const seenLifecycle = new Set(
+      ws.frames
+        .map((f) => f.raw)
+        .flatMap((r) => (r.type === "market_lifecycle_v2" ? [lifecycleType(r)] : [])),
+    );
+    for (const ev of BOT_LIFECYCLE_EVENTS) expect(seenLifecycle.has(ev), `lifecycle ${ev} seen`).toBe(true);
+
     // list_subscriptions lists the seven subscriptions
     const list = await ws.request(listSubscriptionsCmd(ws.id()));
     expect(
@@ -257,7 +318,7 @@ describe("WebSocket conformance", () => {
     const numberedReplies = ws.frames
       .map((f) => f.raw)
       .filter((r) => (r.type === "ok" || r.type === "unsubscribed") && typeof r.seq === "number");
-    expect(numberedReplies.filter((r) => r.type === "ok")).toHaveLength(2);
+    expect(numberedReplies.filter((r) => r.type === "ok")).toHaveLength(3);
     expect(numberedReplies.filter((r) => r.type === "unsubscribed")).toHaveLength(BOT_CHANNELS.length);
   }, 15_000);
 

@@ -29,10 +29,13 @@ import {
 } from "./portfolio.ts";
 import { Rng } from "./rng.ts";
 import type {
+  AmendInput,
   BookSide,
   BookView,
+  CancelOutcome,
   CreateOrderInput,
   CreateOrderOutcome,
+  DecreaseInput,
   ExchangeEvent,
   Rejection,
   Result,
@@ -44,6 +47,7 @@ import type {
   SimPosition,
   SimSeries,
   SimSettlement,
+  SimTrade,
   TimeInForce,
 } from "./types.ts";
 import {
@@ -63,35 +67,6 @@ export const HOUSE_PARTICIPANT = "sim-house";
 const DEFAULT_BALANCE: MoneyMicros = 10_000 * 1_000_000; // $10,000, as the server's stand-in
 const TRADE_TAPE_LIMIT = 50_000;
 const HOUR = 3_600_000;
-
-/** One public trade on the tape (same shape as `SimTrade` in sim/server/exchange-port.ts). */
-export interface SimTrade {
-  tradeId: string;
-  ticker: string;
-  yesPrice: PriceUnits;
-  count: CountUnits;
-  takerSide: BookSide;
-  tsMs: number;
-}
-
-export interface AmendInput {
-  ticker: string;
-  side: BookSide;
-  price: PriceUnits;
-  /** the new total: already filled + desired remaining */
-  count: CountUnits;
-  updatedClientOrderId?: string;
-}
-
-export interface DecreaseInput {
-  reduceBy?: CountUnits;
-  reduceTo?: CountUnits;
-}
-
-export interface CancelOutcome {
-  order: SimOrder;
-  reducedBy: CountUnits;
-}
 
 export type RequestOp = "create" | "cancel" | "amend" | "decrease" | "cancel_all";
 

@@ -9,8 +9,9 @@
  * same on either leg), C contracts, M the series multiplier (ppm here). With units
  * p = P x 10^4, c = C x 10^2, m = M x 10^6, the taker fee in micro-dollars is
  * m x 7 x c x p x (10^4 - p) / 10^12, which overflows a double, so it runs in BigInt.
- * `flat` series use a separate table in Kalshi's PDF that we do not have; the simulator
- * charges takers a flat M x $0.01 per contract there (an assumption, flagged in the report).
+ * `flat` series use the "Specific Trading Fees Table" of Kalshi's fee schedule PDF, which could not
+ * be found; the simulator charges takers a placeholder M x $0.01 per contract there (a known
+ * deviation, listed in sim/README.md).
  * Kalshi's later "rounding fee" and whole-cent rebate accumulator are not modelled.
  */
 

@@ -6,18 +6,14 @@
 
 export { RealClock, type SimClock, SteppedClock } from "./clock.ts";
 export {
-  type AmendInput,
-  type CancelOutcome,
   type CreateMarketInput,
   createExchange,
-  type DecreaseInput,
   Exchange,
   type ExchangeCounters,
   type ExchangeOptions,
   HOUSE_PARTICIPANT,
   type LedgerTotals,
   type RequestRecord,
-  type SimTrade,
   type UserSnapshot,
 } from "./exchange.ts";
 export { fillFee } from "./fees.ts";

@@ -184,6 +184,37 @@ export interface CreateOrderOutcome {
   fills: SimFill[]; // the taker's fills from this request
 }
 
+/** One public trade on the tape. */
+export interface SimTrade {
+  tradeId: string;
+  ticker: string;
+  yesPrice: PriceUnits;
+  count: CountUnits;
+  takerSide: BookSide;
+  tsMs: number;
+}
+
+/** `POST /portfolio/events/orders/{id}/amend`, in integer units. */
+export interface AmendInput {
+  ticker: string;
+  side: BookSide;
+  price: PriceUnits;
+  /** the new total: already filled + desired remaining */
+  count: CountUnits;
+  updatedClientOrderId?: string;
+}
+
+/** `POST /portfolio/events/orders/{id}/decrease`: exactly one of the two. */
+export interface DecreaseInput {
+  reduceBy?: CountUnits;
+  reduceTo?: CountUnits;
+}
+
+export interface CancelOutcome {
+  order: SimOrder;
+  reducedBy: CountUnits;
+}
+
 /** Everything the WebSocket server fans out. `user` marks private events. */
 export type ExchangeEvent =
   | {
@@ -197,15 +228,7 @@ export type ExchangeEvent =
       user?: string;
       clientOrderId?: string;
     }
-  | {
-      kind: "trade";
-      tradeId: string;
-      ticker: string;
-      yesPrice: PriceUnits;
-      count: CountUnits;
-      takerSide: BookSide;
-      tsMs: number;
-    }
+  | ({ kind: "trade" } & SimTrade)
   | { kind: "ticker"; ticker: string; marketId: string; tsMs: number }
   | { kind: "fill"; user: string; fill: SimFill }
   | { kind: "order"; user: string; order: SimOrder }

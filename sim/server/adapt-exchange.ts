@@ -55,6 +55,8 @@ export function adaptExchange(ex: Exchange): ExchangePort {
     closeMarket: (t) => ex.closeMarket(t),
     determineMarket: (t, r) => ex.determineMarket(t, r),
     settleMarket: (t) => ex.settleMarket(t),
+    createMarket: (input) => ex.createMarket(input),
+    setPriceLevelStructure: (t, structure) => ex.setPriceLevelStructure(t, structure),
     inspect: () => ({ users: ex.users(), requests: ex.requests(), counters: ex.counters() }),
   };
 }

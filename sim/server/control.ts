@@ -5,7 +5,9 @@
  * is the typed client. Handlers are pure functions of the context, like the REST ones.
  */
 
-import { parseCount, parsePrice } from "../../shared/kalshi/units.ts";
+import { PRICE_SCALE, parseCount, parsePrice } from "../../shared/kalshi/units.ts";
+import { isMarketTicker } from "../../shared/kalshi/wire-fields.ts";
+import type { CreateMarketInput } from "../exchange/exchange.ts";
 import type { BookSide, Rejection } from "../exchange/types.ts";
 import type { KeyRegistry } from "./auth.ts";
 import type { SimClock } from "./clock.ts";
@@ -14,7 +16,7 @@ import type { FailureKind, FailureRule, FaultState, Inspection } from "./faults.
 import { emptyFaults } from "./faults.ts";
 import type { RateLimits } from "./rate-limit.ts";
 import { errorBody, type Reply, type RestState } from "./rest.ts";
-import { fillJson, money4, orderJson, positionJson } from "./wire.ts";
+import { fillJson, marketJson, money4, orderJson, positionJson } from "./wire.ts";
 
 export const CONTROL_PREFIX = "/_sim";
 
@@ -55,6 +57,51 @@ function tryParse<T>(f: () => T): T | undefined {
   }
 }
 
+/**
+ * `POST /_sim/markets` body -> the core's input: `ticker`, `event_ticker`, `series_ticker`,
+ * `price_level_structure`, `fair` (dollar string), `open_ts` / `close_ts` (Unix seconds, as in
+ * the lifecycle messages), `outcome` (`yes` | `no`, the hidden result). All optional.
+ */
+function createMarketInput(b: Record<string, unknown>): CreateMarketInput | string {
+  const input: CreateMarketInput = {};
+  if (b.ticker !== undefined) {
+    if (!isMarketTicker(b.ticker)) return "ticker must match ^[A-Z0-9.-]+$";
+    input.ticker = b.ticker;
+  }
+  if (b.event_ticker !== undefined) {
+    if (!isMarketTicker(b.event_ticker)) return "event_ticker must match ^[A-Z0-9.-]+$";
+    input.eventTicker = b.event_ticker;
+  }
+  if (b.series_ticker !== undefined) {
+    if (typeof b.series_ticker !== "string") return "series_ticker must be a string";
+    input.seriesTicker = b.series_ticker;
+  }
+  if (b.price_level_structure !== undefined) {
+    if (typeof b.price_level_structure !== "string") return "price_level_structure must be a string";
+    input.priceLevelStructure = b.price_level_structure;
+  }
+  if (b.fair !== undefined) {
+    const p = tryParse(() => parsePrice(b.fair));
+    if (p === undefined || p <= 0 || p >= PRICE_SCALE)
+      return "fair must be a dollar string strictly inside (0, 1)";
+    input.fair = p;
+  }
+  for (const [key, field] of [
+    ["open_ts", "openTimeMs"],
+    ["close_ts", "closeTimeMs"],
+  ] as const) {
+    const v = b[key];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) return `${key} must be Unix seconds`;
+    input[field] = v * 1000;
+  }
+  if (b.outcome !== undefined) {
+    if (b.outcome !== "yes" && b.outcome !== "no") return "outcome must be yes or no";
+    input.eventualOutcome = b.outcome;
+  }
+  return input;
+}
+
 export function handleControl(
   ctx: SimContext,
   method: string,
@@ -74,6 +121,11 @@ export function handleControl(
     const action = market[2];
     let r: { ok: true } | Rejection;
     switch (action) {
+      case "price-level-structure": {
+        if (typeof b.price_level_structure !== "string") return bad("price_level_structure is required");
+        const m = ex.setPriceLevelStructure(ticker, b.price_level_structure, now);
+        return m.ok ? ok({ market: marketJson(m.value, ex.book(ticker)) }) : fromRejection(m);
+      }
       case "price": {
         const p = tryParse(() => parsePrice(b.price));
         if (p === undefined) return bad("price must be a dollar string");
@@ -123,6 +175,12 @@ export function handleControl(
       if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0)
         return bad("ms must be a non-negative integer");
       return ok({ now_ms: ctx.clock.step(ms) });
+    }
+    case "POST /markets": {
+      const input = createMarketInput(b);
+      if (typeof input === "string") return bad(input);
+      const m = ex.createMarket(input, now);
+      return m.ok ? ok({ market: marketJson(m.value, ex.book(m.value.ticker)) }) : fromRejection(m);
     }
     case "POST /liquidity": {
       const s = side(b.side);

@@ -1,16 +1,20 @@
 /**
  * What the servers need from the exchange core. `sim/exchange/types.ts` fixes the data shapes
- * but not the operations, so this port names them; `adapt-exchange.ts` maps the core's
+ * (inputs and outcomes included) but not the operations, so this port names them; `adapt-exchange.ts` maps the core's
  * `createExchange` onto it. Everything is integer units; `nowMs` arguments are the server
  * clock's time (the core reads the same clock, so it may ignore them).
  */
 
 import type { CountUnits, MoneyMicros, PriceUnits } from "../../shared/kalshi/units.ts";
+import type { CreateMarketInput } from "../exchange/exchange.ts";
 import type {
+  AmendInput,
   BookSide,
   BookView,
+  CancelOutcome,
   CreateOrderInput,
   CreateOrderOutcome,
+  DecreaseInput,
   ExchangeEvent,
   Result,
   SimEvent,
@@ -20,36 +24,8 @@ import type {
   SimPosition,
   SimSeries,
   SimSettlement,
+  SimTrade,
 } from "../exchange/types.ts";
-
-/** One public trade on the tape. */
-export interface SimTrade {
-  tradeId: string;
-  ticker: string;
-  yesPrice: PriceUnits;
-  count: CountUnits;
-  takerSide: BookSide;
-  tsMs: number;
-}
-
-export interface AmendInput {
-  ticker: string;
-  side: BookSide;
-  price: PriceUnits;
-  /** the new total: already filled + desired remaining */
-  count: CountUnits;
-  updatedClientOrderId?: string;
-}
-
-export interface DecreaseInput {
-  reduceBy?: CountUnits;
-  reduceTo?: CountUnits;
-}
-
-export interface CancelOutcome {
-  order: SimOrder;
-  reducedBy: CountUnits;
-}
 
 export interface ExchangePort {
   series(): SimSeries[];
@@ -98,6 +74,10 @@ export interface ExchangePort {
   closeMarket(ticker: string, nowMs: number): Result<true>;
   determineMarket(ticker: string, result: "yes" | "no", nowMs: number): Result<true>;
   settleMarket(ticker: string, nowMs: number): Result<true>;
+  /** list a new market (its event too when new); emits lifecycle `created` */
+  createMarket(input: CreateMarketInput, nowMs: number): Result<SimMarket>;
+  /** switch the tick grid; emits lifecycle `price_level_structure_updated` */
+  setPriceLevelStructure(ticker: string, structure: string, nowMs: number): Result<SimMarket>;
 
   /** the core's own view for the control API's inspection (users, request log, counters) */
   inspect?(): unknown;

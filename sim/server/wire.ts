@@ -8,8 +8,11 @@
 import type { CountUnits, MoneyMicros, PriceUnits } from "../../shared/kalshi/units.ts";
 import { formatCount, formatMoney, formatPrice, PRICE_SCALE } from "../../shared/kalshi/units.ts";
 import type {
+  BookSide,
   BookView,
   Level,
+  OutcomeSide,
+  PriceRange,
   SimEvent,
   SimFill,
   SimMarket,
@@ -17,8 +20,8 @@ import type {
   SimPosition,
   SimSeries,
   SimSettlement,
+  SimTrade,
 } from "../exchange/types.ts";
-import type { SimTrade } from "./exchange-port.ts";
 
 export type Json = Record<string, unknown>;
 
@@ -65,6 +68,33 @@ export function topOfBook(book: BookView | undefined): {
   };
 }
 
+/** bid = YES, ask = NO (asyncapi `outcome_side`: buy-yes and sell-no are `yes`). */
+export function outcomeOf(side: BookSide): OutcomeSide {
+  return side === "bid" ? "yes" : "no";
+}
+
+/** `price_ranges` as Kalshi sends them (REST Market, WS lifecycle `created` / `price_level_structure_updated`). */
+export function priceRangesJson(ranges: readonly PriceRange[]): Json[] {
+  return ranges.map((r) => ({
+    start: formatPrice(r.start),
+    end: formatPrice(r.end),
+    step: formatPrice(r.step),
+  }));
+}
+
+/** Counts and order money, alike in REST `Order` and WS `user_order`. */
+function orderAmountsJson(o: SimOrder): Json {
+  return {
+    fill_count_fp: formatCount(o.fillCount),
+    remaining_count_fp: formatCount(o.remainingCount),
+    initial_count_fp: formatCount(o.initialCount),
+    taker_fill_cost_dollars: formatMoney(o.takerFillCost),
+    maker_fill_cost_dollars: formatMoney(o.makerFillCost),
+    taker_fees_dollars: formatMoney(o.takerFees),
+    maker_fees_dollars: formatMoney(o.makerFees),
+  };
+}
+
 export function marketJson(m: SimMarket, book: BookView | undefined): Json {
   const top = topOfBook(book);
   const out: Json = {
@@ -100,11 +130,7 @@ export function marketJson(m: SimMarket, book: BookView | undefined): Json {
     result: m.result,
     expiration_value: "",
     price_level_structure: m.priceLevelStructure,
-    price_ranges: m.priceRanges.map((r) => ({
-      start: formatPrice(r.start),
-      end: formatPrice(r.end),
-      step: formatPrice(r.step),
-    })),
+    price_ranges: priceRangesJson(m.priceRanges),
     exchange_index: m.exchangeIndex,
     rules_primary: "",
     rules_secondary: "",
@@ -150,21 +176,15 @@ export function orderJson(o: SimOrder): Json {
     user_id: o.userId,
     client_order_id: o.clientOrderId,
     ticker: o.ticker,
-    side: o.side === "bid" ? "yes" : "no",
+    side: outcomeOf(o.side),
     action: "buy",
-    outcome_side: o.side === "bid" ? "yes" : "no",
+    outcome_side: outcomeOf(o.side),
     book_side: o.side,
     type: "limit",
     status: o.status,
     yes_price_dollars: formatPrice(o.price),
     no_price_dollars: formatPrice(PRICE_SCALE - o.price),
-    fill_count_fp: formatCount(o.fillCount),
-    remaining_count_fp: formatCount(o.remainingCount),
-    initial_count_fp: formatCount(o.initialCount),
-    taker_fill_cost_dollars: formatMoney(o.takerFillCost),
-    maker_fill_cost_dollars: formatMoney(o.makerFillCost),
-    taker_fees_dollars: formatMoney(o.takerFees),
-    maker_fees_dollars: formatMoney(o.makerFees),
+    ...orderAmountsJson(o),
     created_time: rfc3339(o.createdTimeMs),
     last_update_time: rfc3339(o.lastUpdateTimeMs),
     self_trade_prevention_type: o.selfTradePrevention,
@@ -175,6 +195,40 @@ export function orderJson(o: SimOrder): Json {
   if (o.expirationTimeSec !== undefined) out.expiration_time = rfc3339(o.expirationTimeSec * 1000);
   if (o.lastUpdateReason !== undefined) out.last_update_reason = o.lastUpdateReason;
   return out;
+}
+
+/**
+ * WS `user_order` msg (asyncapi `userOrderPayload`). The deprecated `side` / `is_yes` are still
+ * required by the spec; its example pairs `side: "yes"` with `outcome_side: "yes"`, so both follow
+ * the outcome side (an ask is `side: "no"`, `is_yes: false`).
+ */
+export function userOrderJson(o: SimOrder): Json {
+  const outcome = outcomeOf(o.side);
+  const msg: Json = {
+    order_id: o.orderId,
+    user_id: o.userId,
+    ticker: o.ticker,
+    exchange_index: o.exchangeIndex,
+    status: o.status,
+    side: outcome,
+    is_yes: outcome === "yes",
+    outcome_side: outcome,
+    book_side: o.side,
+    yes_price_dollars: formatPrice(o.price),
+    ...orderAmountsJson(o),
+    client_order_id: o.clientOrderId,
+    self_trade_prevention_type: o.selfTradePrevention,
+    created_time: rfc3339(o.createdTimeMs),
+    created_ts_ms: o.createdTimeMs,
+    last_updated_ts_ms: o.lastUpdateTimeMs,
+    subaccount_number: o.subaccount,
+  };
+  if (o.expirationTimeSec !== undefined) {
+    msg.expiration_time = rfc3339(o.expirationTimeSec * 1000);
+    msg.expiration_ts_ms = o.expirationTimeSec * 1000;
+  }
+  if (o.lastUpdateReason !== undefined) msg.last_update_reason = o.lastUpdateReason;
+  return msg;
 }
 
 export function fillJson(f: SimFill): Json {

@@ -247,6 +247,89 @@ describe("private and market channels", () => {
     c.close();
   });
 
+  // regression: user_order's deprecated `side` was "yes" even for asks
+  it("renders an ask's user_order with side and is_yes following outcome_side (no)", async () => {
+    const c = await WsClient.open(t);
+    c.send("subscribe", { channels: ["user_orders"] });
+    await c.drain();
+    const r = await api(t, "POST", "/portfolio/events/orders", {
+      ticker: a,
+      side: "ask",
+      price: "0.9000",
+      count: "1",
+      time_in_force: "good_till_canceled",
+      self_trade_prevention_type: "taker_at_cross",
+      client_order_id: "ws-ask-1",
+    });
+    expect(r.status).toBe(201);
+    const orders = (await c.drain()).filter((f) => f.type === "user_order");
+    expect(orders.at(-1)).toMatchObject({
+      msg: { client_order_id: "ws-ask-1", book_side: "ask", outcome_side: "no", side: "no", is_yes: false },
+    });
+    c.close();
+  });
+
+  // regression: subscriptions to tickers with `.` (the spec's own CPI-22DEC-TN0.1) got error 11
+  it("accepts market tickers containing a dot, like Kalshi's strike tickers", async () => {
+    const dotted = "KXHIGHNY-26NOV23-B45.5";
+    await t.control.createMarket({
+      ticker: dotted,
+      eventTicker: "KXHIGHNY-26NOV23",
+      seriesTicker: "KXHIGHNY",
+    });
+    await t.control.placeLiquidity(dotted, "bid", 3000, 100);
+    const c = await WsClient.open(t);
+    const id = c.send("subscribe", { channels: ["orderbook_delta"], market_ticker: dotted });
+    expect(await c.next()).toMatchObject({ id, type: "subscribed" });
+    expect(await c.next()).toMatchObject({
+      type: "orderbook_snapshot",
+      msg: { market_ticker: dotted, yes_dollars_fp: [["0.3000", "1.00"]] },
+    });
+    const bad = c.send("subscribe", { channels: ["ticker"], market_ticker: "kx-lower" });
+    expect(await c.next()).toMatchObject({ id: bad, type: "error", msg: { code: 11 } });
+    c.close();
+  });
+
+  it("announces a market created through the control API, and a new price level structure", async () => {
+    const c = await WsClient.open(t);
+    c.send("subscribe", { channels: ["market_lifecycle_v2"] });
+    await c.drain();
+    const m = await t.control.createMarket({
+      priceLevelStructure: "tapered_deci_cent",
+      closeTs: T0 / 1000 + 7200,
+    });
+    await t.control.setPriceLevelStructure(m.ticker, "deci_cent");
+    const frames = (await c.drain()).filter((f) => f.type === "market_lifecycle_v2");
+    expect(frames.map((f) => (f.msg as Frame).event_type)).toEqual([
+      "created",
+      "price_level_structure_updated",
+    ]);
+    expect(frames[0]).toMatchObject({
+      msg: {
+        market_ticker: m.ticker,
+        open_ts: T0 / 1000,
+        close_ts: T0 / 1000 + 7200,
+        price_level_structure: "tapered_deci_cent",
+        price_ranges: [
+          { start: "0.0000", end: "0.1000", step: "0.0010" },
+          { start: "0.1000", end: "0.9000", step: "0.0100" },
+          { start: "0.9000", end: "1.0000", step: "0.0010" },
+        ],
+        additional_metadata: { event_ticker: m.event_ticker },
+      },
+    });
+    expect(frames[1]).toMatchObject({
+      msg: {
+        market_ticker: m.ticker,
+        price_level_structure: "deci_cent",
+        price_ranges: [{ start: "0.0000", end: "1.0000", step: "0.0010" }],
+      },
+    });
+    const rest = await api(t, "GET", `/markets/${m.ticker}`);
+    expect(rest.body).toMatchObject({ market: { price_level_structure: "deci_cent" } });
+    c.close();
+  });
+
   it("sends market_lifecycle_v2 events for every market", async () => {
     const c = await WsClient.open(t);
     c.send("subscribe", { channels: ["market_lifecycle_v2"] });

@@ -12,12 +12,13 @@ import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { WebSocketServer } from "ws";
 import { formatCount, formatMoney, formatPrice, PRICE_SCALE } from "../../shared/kalshi/units.ts";
-import type { ExchangeEvent, Level, SimOrder } from "../exchange/types.ts";
+import { isMarketTicker } from "../../shared/kalshi/wire-fields.ts";
+import type { ExchangeEvent, Level, SimMarket } from "../exchange/types.ts";
 import type { SimClock } from "./clock.ts";
 import type { ExchangePort } from "./exchange-port.ts";
 import type { FaultState, Inspection } from "./faults.ts";
 import type { Json } from "./wire.ts";
-import { rfc3339, topOfBook } from "./wire.ts";
+import { money4, priceRangesJson, rfc3339, topOfBook, userOrderJson } from "./wire.ts";
 
 export const WS_PATH = "/trade-api/ws/v2";
 export const PING_INTERVAL_MS = 10_000;
@@ -35,7 +36,6 @@ const SEQUENCED = new Set([
   "pyth_value",
 ]);
 const KNOWN_CHANNELS = new Set([...SEQUENCED, "ticker", "fill", "user_orders", "market_positions"]);
-const TICKER_RE = /^[A-Z0-9-]+$/;
 
 const ERRORS: Record<number, string> = {
   1: "Unable to process message",
@@ -203,10 +203,10 @@ export class WsHub {
     const one = params.market_ticker;
     const many = params.market_tickers;
     if (one !== undefined && many !== undefined) return null;
-    if (one !== undefined) return typeof one === "string" && TICKER_RE.test(one) ? [one] : null;
+    if (one !== undefined) return isMarketTicker(one) ? [one] : null;
     if (many !== undefined) {
       if (!Array.isArray(many) || many.length === 0) return null;
-      if (!many.every((t) => typeof t === "string" && TICKER_RE.test(t))) return null;
+      if (!many.every(isMarketTicker)) return null;
       return many as string[];
     }
     return undefined;
@@ -449,7 +449,7 @@ export class WsHub {
       }
       case "order":
         this.each("user_orders", ev.order.ticker, ev.user, (s, sub) =>
-          this.emit(s, sub, { type: "user_order", msg: userOrderMsg(ev.order) }),
+          this.emit(s, sub, { type: "user_order", msg: userOrderJson(ev.order) }),
         );
         return;
       case "position": {
@@ -488,14 +488,11 @@ export class WsHub {
           if (ev.eventType === "created") {
             msg.open_ts = Math.floor(m.openTimeMs / 1000);
             msg.close_ts = Math.floor(m.closeTimeMs / 1000);
+            msg.additional_metadata = createdMetadata(m, this.deps.exchange);
           }
           if (ev.eventType === "price_level_structure_updated" || ev.eventType === "created") {
             msg.price_level_structure = m.priceLevelStructure;
-            msg.price_ranges = m.priceRanges.map((r) => ({
-              start: formatPrice(r.start),
-              end: formatPrice(r.end),
-              step: formatPrice(r.step),
-            }));
+            msg.price_ranges = priceRangesJson(m.priceRanges);
           }
         }
         this.each("market_lifecycle_v2", ev.ticker, undefined, (s, sub) =>
@@ -507,41 +504,18 @@ export class WsHub {
   }
 }
 
-function money4(m: number): string {
-  const s = formatMoney(m);
-  return s.slice(0, s.length - 2);
-}
-
-export function userOrderMsg(o: SimOrder): Json {
-  const msg: Json = {
-    order_id: o.orderId,
-    user_id: o.userId,
-    ticker: o.ticker,
-    exchange_index: o.exchangeIndex,
-    status: o.status,
-    side: "yes",
-    is_yes: o.side === "bid",
-    outcome_side: o.side === "bid" ? "yes" : "no",
-    book_side: o.side,
-    yes_price_dollars: formatPrice(o.price),
-    fill_count_fp: formatCount(o.fillCount),
-    remaining_count_fp: formatCount(o.remainingCount),
-    initial_count_fp: formatCount(o.initialCount),
-    taker_fill_cost_dollars: formatMoney(o.takerFillCost),
-    maker_fill_cost_dollars: formatMoney(o.makerFillCost),
-    taker_fees_dollars: formatMoney(o.takerFees),
-    maker_fees_dollars: formatMoney(o.makerFees),
-    client_order_id: o.clientOrderId,
-    self_trade_prevention_type: o.selfTradePrevention,
-    created_time: rfc3339(o.createdTimeMs),
-    created_ts_ms: o.createdTimeMs,
-    last_updated_ts_ms: o.lastUpdateTimeMs,
-    subaccount_number: o.subaccount,
+/** `additional_metadata` of a `created` event (asyncapi's example carries it; sim markets have no rules text). */
+function createdMetadata(m: SimMarket, exchange: ExchangePort): Json {
+  const event = exchange.events().find((e) => e.eventTicker === m.eventTicker);
+  return {
+    name: m.ticker,
+    title: event?.title ?? m.ticker,
+    yes_sub_title: "",
+    no_sub_title: "",
+    rules_primary: "",
+    rules_secondary: "",
+    can_close_early: m.canCloseEarly,
+    event_ticker: m.eventTicker,
+    expected_expiration_ts: Math.floor(m.expectedExpirationTimeMs / 1000),
   };
-  if (o.expirationTimeSec !== undefined) {
-    msg.expiration_time = rfc3339(o.expirationTimeSec * 1000);
-    msg.expiration_ts_ms = o.expirationTimeSec * 1000;
-  }
-  if (o.lastUpdateReason !== undefined) msg.last_update_reason = o.lastUpdateReason;
-  return msg;
 }
