@@ -145,7 +145,8 @@ export function stableId(seed: number, kind: number, n: number): string {
 function initialFair(kind: MarketKind, rng: Rng): number {
   switch (kind) {
     case "favourite":
-      return rng.int(8500, 9700);
+      // within the bot's entry band: bid >= 0.85 and room for +2 c below 0.99 around a 1 c spread
+      return rng.int(8700, 9500);
     case "longshot":
       return rng.int(300, 1500);
     case "tossup":
@@ -158,19 +159,35 @@ function initialFair(kind: MarketKind, rng: Rng): number {
 export function makeProfile(kind: MarketKind, fair: number, ticker: string, rng: Rng): MarketProfile {
   const makers: MakerSpec[] = [];
   const nMakers = kind === "thin" ? 1 : kind === "liquid" ? 4 : rng.int(2, 3);
+  // One draw per value whatever the kind, so tuning one kind never shifts another market's sequence.
   for (let i = 0; i < nMakers; i++) {
     const thin = kind === "thin";
+    const fav = kind === "favourite";
     makers.push({
       name: `mm${i + 1}:${ticker}`,
-      halfSpread: thin ? rng.int(300, 800) : kind === "liquid" ? rng.int(40, 150) : rng.int(100, 400),
-      // thin books quote fractional sizes such as 2.50 contracts
-      size: thin ? rng.int(1, 40) * 25 : kind === "liquid" ? rng.int(50, 200) * 100 : rng.int(5, 50) * 100,
+      // favourites quote tight (spread <= 1 c before snapping, <= 2 c after) ...
+      halfSpread: thin
+        ? rng.int(300, 800)
+        : kind === "liquid"
+          ? rng.int(40, 150)
+          : fav
+            ? rng.int(30, 50)
+            : rng.int(100, 400),
+      // ... and deep (600 to 1 500 contracts, $500+ at the best bid); thin books quote fractional sizes
+      size: thin
+        ? rng.int(1, 40) * 25
+        : kind === "liquid"
+          ? rng.int(50, 200) * 100
+          : fav
+            ? rng.int(6, 15) * 10_000
+            : rng.int(5, 50) * 100,
     });
   }
   return {
     kind,
     fair,
-    volatility: kind === "liquid" ? 8 : kind === "thin" ? 25 : 15,
+    // favourites move slowly, so they stay in the entry band for a local run
+    volatility: kind === "liquid" ? 8 : kind === "thin" ? 25 : kind === "favourite" ? 4 : 15,
     makers,
     takerChance: kind === "thin" ? 0.03 : kind === "liquid" ? 0.3 : 0.12,
   };
@@ -262,7 +279,8 @@ export function generateUniverse(seed: number, count: number, startMs: number): 
         },
         startMs,
       );
-      market.volume = rng.int(0, 5000) * 100;
+      // favourites trade heavily: 20 000+ contracts in 24 h ($10 000+ at 0.87)
+      market.volume = kind === "favourite" ? 6_000_000 + rng.int(0, 5000) * 1_000 : rng.int(0, 5000) * 100;
       market.volume24h = Math.floor(market.volume / 3);
       market.openInterest = Math.floor(market.volume / 2);
       market.lastPrice = snapDown(market.priceRanges, Math.round(fair));
