@@ -7,7 +7,7 @@
 import type { CountUnits, PriceUnits } from "../shared/kalshi/units.ts";
 import { formatCount, formatPrice } from "../shared/kalshi/units.ts";
 import type { BookSide } from "./exchange/types.ts";
-import type { FailureKind, OrderRequestRecord } from "./server/faults.ts";
+import type { FailureRule, OrderRequestRecord } from "./server/faults.ts";
 
 export class SimControlError extends Error {
   override name = "SimControlError";
@@ -20,14 +20,8 @@ export class SimControlError extends Error {
   }
 }
 
-export interface FailureSpec {
-  kind: FailureKind;
-  next?: number;
-  share?: number;
-  status?: number;
-  pathPrefix?: string;
-  method?: string;
-}
+/** A failure to inject: the server's own rule shape, sent snake_case. */
+export type FailureSpec = FailureRule;
 
 /** `createMarket` options; every field optional (the simulator picks a series, event and ticker). */
 export interface CreateMarketSpec {

@@ -1,16 +1,15 @@
 /**
  * Conformance harness: the bot's own Kalshi client (`shared/kalshi`) pointed at an in-process
- * simulator. Starts the simulator on port 0 with a stepped clock and no background
- * participants, registers a key pair made here, and builds a `KalshiRestClient` with a real
- * `KalshiSigner` and a client-side limiter sized far above the server's (so every 429 comes
- * from the simulator). Signatures and the server's auth check share one injected clock, so no
+ * simulator. Starts the simulator like the server tests do (`startTestSim`: port 0, stepped
+ * clock, no background participants, a key pair made for the tests) and builds a
+ * `KalshiRestClient` with a real `KalshiSigner` and a client-side limiter sized far above the
+ * server's (so every 429 comes from the simulator). Signatures and the server's auth check share one injected clock, so no
  * test depends on wall time. Also: a WebSocket recorder that parses every frame with
  * `parseWsMessage` and lets tests await a specific frame with a bounded timeout.
  *
  * Used by the `sim/conformance/*.test.ts` suites only.
  */
 
-import { generateKeyPairSync } from "node:crypto";
 import WebSocket from "ws";
 import { KalshiSigner, WS_SIGN_PATH } from "../../shared/kalshi/auth.ts";
 import type { AccountLimits } from "../../shared/kalshi/rate-limiter.ts";
@@ -20,22 +19,19 @@ import { KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
 import type { CreateOrderV2Request } from "../../shared/kalshi/rest-schemas.ts";
 import type { ParsedWsMessage, WsCommand, WsMessage } from "../../shared/kalshi/ws-messages.ts";
 import { parseWsMessage } from "../../shared/kalshi/ws-messages.ts";
-import { SimControlClient } from "../control-client.ts";
+import type { SimControlClient } from "../control-client.ts";
 import type { RunningSimulator, SimulatorOptions } from "../server/index.ts";
-import { startSimulator } from "../server/index.ts";
+import {
+  KEY_ID,
+  PRIVATE_KEY_PEM,
+  PUBLIC_KEY_PEM,
+  startTestSim,
+  T0,
+  USER_ID,
+} from "../server/test-support.ts";
 
-/** Exchange start time: 2026-11-23 15:00 UTC (any fixed instant will do). */
-export const T0 = Date.UTC(2026, 10, 23, 15, 0, 0);
-export const KEY_ID = "conformance-key-0001";
-export const USER_ID = "conformance-user-0001";
-
-const pair = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  publicKeyEncoding: { type: "spki", format: "pem" },
-  privateKeyEncoding: { type: "pkcs8", format: "pem" },
-});
-export const PRIVATE_KEY_PEM: string = pair.privateKey;
-export const PUBLIC_KEY_PEM: string = pair.publicKey;
+/** The exchange start time, the test key pair and its user: the simulator tests' own. */
+export { KEY_ID, PRIVATE_KEY_PEM, PUBLIC_KEY_PEM, T0, USER_ID };
 
 /** Far above any Kalshi tier: the client never paces, so the simulator's buckets decide. */
 export const UNLIMITED: AccountLimits = {
@@ -61,17 +57,7 @@ export async function startConformance(
   clientOpts: Partial<KalshiRestClientOptions> = {},
 ): Promise<Conformance> {
   const clock = { ms: T0 };
-  const sim = await startSimulator({
-    port: 0,
-    seed: 7,
-    markets: 8,
-    stepped: true,
-    startMs: T0,
-    participants: false,
-    keys: [{ keyId: KEY_ID, publicKeyPem: PUBLIC_KEY_PEM, userId: USER_ID }],
-    authNowMs: () => clock.ms,
-    ...opts,
-  });
+  const { sim, control } = await startTestSim({ markets: 8, authNowMs: () => clock.ms, ...opts });
   const signer = await KalshiSigner.create(KEY_ID, PRIVATE_KEY_PEM);
   // The limiter waits on the shared fake clock: a wait advances it (on a frozen clock the
   // limiter would refuse the request once a 429 has emptied its bucket).
@@ -100,7 +86,7 @@ export async function startConformance(
   const client = makeClient({ limiter, ...clientOpts });
   return {
     sim,
-    control: new SimControlClient(sim.url),
+    control,
     signer,
     limiter,
     client,

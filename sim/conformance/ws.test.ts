@@ -14,6 +14,7 @@ import { isOnGrid } from "../../shared/kalshi/tick-grid.ts";
 import type { WsMessage } from "../../shared/kalshi/ws-messages.ts";
 import {
   BOT_CHANNELS,
+  LIFECYCLE_EVENT_TYPES,
   listSubscriptionsCmd,
   subscribeCmd,
   toBookSnapshot,
@@ -49,16 +50,8 @@ afterEach(async () => {
   await c.close();
 });
 
-/** The lifecycle events the feed acts on (workers/feed: created, grid changes, status, close, result). */
-const BOT_LIFECYCLE_EVENTS = [
-  "created",
-  "activated",
-  "deactivated",
-  "close_date_updated",
-  "determined",
-  "settled",
-  "price_level_structure_updated",
-] as const;
+/** The lifecycle events the feed acts on: all but `metadata_updated` (titles, strikes), which the simulator never sends. */
+const BOT_LIFECYCLE_EVENTS = LIFECYCLE_EVENT_TYPES.filter((t) => t !== "metadata_updated");
 
 function lifecycleType(raw: Record<string, unknown>): unknown {
   const msg = raw.msg;
