@@ -285,17 +285,20 @@ export function settlementJson(s: SimSettlement): Json {
   };
 }
 
-export function tradeJson(t: SimTrade): Json {
+/** A public trade's fields common to REST `/markets/trades` and the WS `trade` channel. */
+export function tradeFieldsJson(t: SimTrade): Json {
   return {
     trade_id: t.tradeId,
-    ticker: t.ticker,
     yes_price_dollars: formatPrice(t.yesPrice),
     no_price_dollars: formatPrice(PRICE_SCALE - t.yesPrice),
     count_fp: formatCount(t.count),
-    taker_outcome_side: t.takerSide === "bid" ? "yes" : "no",
+    taker_outcome_side: outcomeOf(t.takerSide),
     taker_book_side: t.takerSide,
-    taker_side: t.takerSide === "bid" ? "yes" : "no",
+    taker_side: outcomeOf(t.takerSide), // deprecated
     is_block_trade: false,
-    created_time: rfc3339(t.tsMs),
   };
+}
+
+export function tradeJson(t: SimTrade): Json {
+  return { ...tradeFieldsJson(t), ticker: t.ticker, created_time: rfc3339(t.tsMs) };
 }

@@ -18,7 +18,7 @@ import type { SimClock } from "./clock.ts";
 import type { ExchangePort } from "./exchange-port.ts";
 import type { FaultState, Inspection } from "./faults.ts";
 import type { Json } from "./wire.ts";
-import { money4, priceRangesJson, rfc3339, topOfBook, userOrderJson } from "./wire.ts";
+import { money4, priceRangesJson, rfc3339, topOfBook, tradeFieldsJson, userOrderJson } from "./wire.ts";
 
 export const WS_PATH = "/trade-api/ws/v2";
 export const PING_INTERVAL_MS = 10_000;
@@ -399,15 +399,8 @@ export class WsHub {
           this.emit(s, sub, {
             type: "trade",
             msg: {
-              trade_id: ev.tradeId,
+              ...tradeFieldsJson(ev),
               market_ticker: ev.ticker,
-              yes_price_dollars: formatPrice(ev.yesPrice),
-              no_price_dollars: formatPrice(PRICE_SCALE - ev.yesPrice),
-              count_fp: formatCount(ev.count),
-              taker_side: ev.takerSide === "bid" ? "yes" : "no",
-              taker_outcome_side: ev.takerSide === "bid" ? "yes" : "no",
-              taker_book_side: ev.takerSide,
-              is_block_trade: false,
               ts: Math.floor(ev.tsMs / 1000),
               ts_ms: ev.tsMs,
             },
