@@ -283,7 +283,8 @@ describe("feed object recovers from the simulator's faults", () => {
     await stepSim(10);
     await t.barrier();
     // workerd will not evict an object holding an outbound WebSocket ("still has active
-    // references"); a real restart drops it anyway, so the object closes it first here.
+    // references", even with webSockets: "close"); a real restart drops it anyway, so the object
+    // closes it first here. There is no pre-eviction hook to do it from (feed-object.ts).
     await runInDurableObject(t.stub, (o: FeedObject) => o.__runtime().dropSocket("evicting"));
     await untilClosed(t);
     await evictDurableObject(t.stub);

@@ -4,6 +4,16 @@
  * running flag, wanted markets, breaker), forwards the RPCs, and runs the alarm heartbeat,
  * re-armed last. Books live in memory and are rebuilt from snapshots after a restart.
  * Logic lives in `feed-runtime.ts` and the pure modules next to it.
+ *
+ * Eviction and the outbound socket: there is no hook that runs before a Durable Object is evicted,
+ * and none is needed. An open outbound WebSocket keeps the object resident (that is the point: the
+ * feed must stay up), so workerd never evicts an object holding one ("still has active references";
+ * `evictDurableObject` waits, with `webSockets: "close"` too, which only concerns hibernatable
+ * server-side sockets, and an outbound socket cannot be handed to `ctx.acceptWebSocket`). When the
+ * object does go away (deploy, crash, host move) the runtime tears the isolate down with the socket
+ * in it; the next alarm or RPC builds a new object, which restores running/wanted/breaker from
+ * storage, reconnects with a fresh signature and trades only on fresh snapshots. Tests that evict
+ * therefore drop the socket first, which is what a real restart does to it.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { RequestSigner } from "../../shared/kalshi/rest-client.ts";
