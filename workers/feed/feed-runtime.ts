@@ -568,10 +568,13 @@ export class FeedRuntime {
     const session = this.#session;
     if (!sub || !session) return;
     const c = this.#d.config;
-    const held = new Set(sub.markets);
-    for (const t of this.#staleBooks.keys()) if (!held.has(t)) this.#staleBooks.delete(t);
+    // Markets leaving the universe (delete_markets in flight) are not asked for again.
+    const wanted = new Set(this.#wanted);
+    const held = sub.markets.filter((t) => wanted.has(t));
+    const heldSet = new Set(held);
+    for (const t of this.#staleBooks.keys()) if (!heldSet.has(t)) this.#staleBooks.delete(t);
     const due: string[] = [];
-    for (const t of sub.markets) {
+    for (const t of held) {
       if (this.#d.books.view(t)?.fresh) {
         this.#staleBooks.delete(t);
         continue;
