@@ -171,6 +171,23 @@ describe("reads", () => {
     expect(server.requests[1]?.url.searchParams.get("event_ticker")).toBe("E1,E2");
   });
 
+  it("leaves out a market that fails its schema, reports it, and keeps the rest of the page", async () => {
+    const invalid: { ticker: string | null; issues: string }[] = [];
+    const { client, server } = setup({ onInvalidItem: (i) => invalid.push(i) });
+    const page = JSON.parse(fixture("http_get_markets.json")) as { markets: Record<string, unknown>[] };
+    const good = page.markets[0] as Record<string, unknown>;
+    const bad = { ...good, ticker: "BAD-MARKET", yes_bid_dollars: 0.56 }; // a number where Kalshi sends a string
+    server.on("GET", "/markets", {
+      status: 200,
+      body: JSON.stringify({ markets: [bad, good], cursor: "" }),
+    });
+    const r = await client.listMarkets();
+    expect(r.ok && r.value.map((m) => m.ticker)).toEqual([good.ticker]);
+    expect(invalid).toHaveLength(1);
+    expect(invalid[0]?.ticker).toBe("BAD-MARKET");
+    expect(invalid[0]?.issues).toContain("yes_bid_dollars");
+  });
+
   it("fails instead of looping when the server repeats a cursor", async () => {
     const { client, server } = setup();
     server.on("GET", "/markets", ...[0, 1, 2].map(() => ok("http_get_markets.json")));

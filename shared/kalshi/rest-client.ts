@@ -44,13 +44,13 @@ import {
   GetMarketOrderbookResponse,
   GetMarketOrderbooksResponse,
   GetMarketResponse,
-  GetMarketsResponse,
+  GetMarketsPageLoose,
   GetOrderResponse,
   GetOrdersResponse,
   GetPositionsResponse,
   GetSeriesResponse,
   GetSettlementsResponse,
-  type Market,
+  Market,
   type MarketPosition,
   type Order,
   type OrderbookFp,
@@ -128,12 +128,25 @@ export type WriteResult<T> =
   | { ok: true; value: T; request: WriteRequest<T> }
   | { ok: false; failure: Failure; outcome: "rejected" | "unknown"; request: WriteRequest<T> };
 
+/** A list item left out because it failed its schema. */
+export interface InvalidItem {
+  path: string;
+  index: number;
+  ticker: string | null;
+  issues: string;
+}
+
 export interface KalshiRestClientOptions {
   /** REST base including `/trade-api/v2` (see `baseUrlsFor`). */
   baseUrl: string;
   signer: RequestSigner;
   limiter: RateLimiter;
   fetch?: typeof fetch;
+  /**
+   * Called for each list item that fails its schema and is left out (markets only; see
+   * `listMarkets`). Default: one `console.warn` line with the ticker and the first issues.
+   */
+  onInvalidItem?: (item: InvalidItem) => void;
   /** Per-request timeout, covering the body. Default 10 s. */
   timeoutMs?: number;
   nowMs?: () => number;
@@ -167,6 +180,7 @@ export class KalshiRestClient {
   private readonly limiter: RateLimiter;
   private readonly fetchFn: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly onInvalidItem: (item: InvalidItem) => void;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -189,6 +203,12 @@ export class KalshiRestClient {
     this.backoffBaseMs = opts.backoffBaseMs ?? 200;
     this.backoffMaxMs = opts.backoffMaxMs ?? 5_000;
     this.maxPages = opts.maxPages ?? 100;
+    this.onInvalidItem =
+      opts.onInvalidItem ??
+      ((i) =>
+        console.warn(
+          JSON.stringify({ event: "kalshi.invalid_item", path: i.path, ticker: i.ticker, issues: i.issues }),
+        ));
   }
 
   // ---------- transport ----------
@@ -384,7 +404,11 @@ export class KalshiRestClient {
 
   // ---------- market data ----------
 
-  /** `GET /markets`, every page. `tickers` is sent as a comma list. */
+  /**
+   * `GET /markets`, every page. `tickers` is sent as a comma list. Each market is validated on its
+   * own: one that fails its schema is left out and reported through `onInvalidItem`, so one odd
+   * market cannot hide the rest of the universe.
+   */
   listMarkets(
     params: {
       event_ticker?: string;
@@ -403,10 +427,32 @@ export class KalshiRestClient {
       {
         path: "/markets",
         query: { ...rest, tickers: tickers?.join(","), limit: limit ?? DEFAULT_LIST_LIMIT },
-        schema: GetMarketsResponse,
+        schema: GetMarketsPageLoose,
       },
-      (p) => p.markets,
+      (p) => this.validItems("/markets", p.markets, Market),
     );
+  }
+
+  private validItems<T>(path: string, items: unknown[], schema: z.ZodType<T>): T[] {
+    const out: T[] = [];
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index];
+      const r = schema.safeParse(item);
+      if (r.success) {
+        out.push(r.data);
+        continue;
+      }
+      const ticker =
+        typeof item === "object" && item !== null && typeof (item as { ticker?: unknown }).ticker === "string"
+          ? (item as { ticker: string }).ticker
+          : null;
+      const issues = r.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+        .join("; ");
+      this.onInvalidItem({ path, index, ticker, issues });
+    }
+    return out;
   }
 
   async getMarket(ticker: string): Promise<Result<Market>> {

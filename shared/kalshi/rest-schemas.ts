@@ -108,6 +108,13 @@ export type Market = z.infer<typeof Market>;
 export const GetMarketsResponse = z.object({ markets: list(Market), cursor });
 export type GetMarketsResponse = z.infer<typeof GetMarketsResponse>;
 
+/**
+ * One `GET /markets` page with its items left unparsed, so the client can validate each market on its
+ * own: one malformed market must not hide the other thousand from the universe.
+ */
+export const GetMarketsPageLoose = z.object({ markets: list(z.unknown()), cursor });
+export type GetMarketsPageLoose = z.infer<typeof GetMarketsPageLoose>;
+
 export const GetMarketResponse = z.object({ market: Market });
 export type GetMarketResponse = z.infer<typeof GetMarketResponse>;
 
