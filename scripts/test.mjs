@@ -27,7 +27,7 @@ function step(label, cmd, args) {
   return r.status === 0;
 }
 
-step("lint (biome)", bin("biome"), ["check", "."]);
+step("lint (biome)", bin("biome"), ["check", "--error-on-warnings", "."]);
 step("env types up to date (wrangler types --check)", bin("wrangler"), [
   "types",
   "--check",

@@ -508,7 +508,11 @@ export interface MarketInfo {
   noBid: PriceUnits;
   noAsk: PriceUnits;
   lastPrice: PriceUnits;
+  /** Sizes resting at the best YES bid and best YES ask (= best NO bid); 0 when Kalshi omits them. */
+  yesBidSize: CountUnits;
+  yesAskSize: CountUnits;
   volume: CountUnits;
+  volume24h: CountUnits;
   openInterest: CountUnits;
   canCloseEarly: boolean;
   feeWaiverExpirationMs: number | null;
@@ -530,7 +534,10 @@ export function toMarketInfo(m: Market): Converted<MarketInfo> {
     noBid: parsePrice(m.no_bid_dollars),
     noAsk: parsePrice(m.no_ask_dollars),
     lastPrice: parsePrice(m.last_price_dollars),
+    yesBidSize: m.yes_bid_size_fp === undefined ? 0 : parseCount(m.yes_bid_size_fp),
+    yesAskSize: m.yes_ask_size_fp === undefined ? 0 : parseCount(m.yes_ask_size_fp),
     volume: parseCount(m.volume_fp),
+    volume24h: m.volume_24h_fp === undefined ? 0 : parseCount(m.volume_24h_fp),
     openInterest: parseCount(m.open_interest_fp),
     canCloseEarly: m.can_close_early ?? false,
     feeWaiverExpirationMs: optTimeMs("fee_waiver_expiration_time", m.fee_waiver_expiration_time),

@@ -9,7 +9,7 @@ import { KalshiSigner, WS_SIGN_PATH } from "../../shared/kalshi/auth.ts";
 import { RateLimiter } from "../../shared/kalshi/rate-limiter.ts";
 import type { KalshiEnv, RequestSigner } from "../../shared/kalshi/rest-client.ts";
 import { baseUrlsFor, KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
-import type { BookPort, FrameResult, OpenSocketResult, RestPort, SocketOpener } from "./ports.ts";
+import type { OpenSocketResult, SocketOpener } from "./ports.ts";
 
 /**
  * The WebSocket URL for KALSHI_ENV from `baseUrlsFor`, with an https scheme: Workers open
@@ -92,42 +92,4 @@ export function restClientFor(
     sleep,
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });
-}
-
-/** Counts frames by type; every book stays unfresh until the real frame handler is plugged in. */
-export function countingBookPort(): BookPort {
-  const counters: Record<string, number> = {};
-  return {
-    onFrame(text: string): FrameResult {
-      let type: string | undefined;
-      let sid = 0;
-      try {
-        const v: unknown = JSON.parse(text);
-        if (typeof v === "object" && v !== null) {
-          const o = v as Record<string, unknown>;
-          if (typeof o.type === "string") type = o.type;
-          if (typeof o.sid === "number") sid = o.sid;
-        }
-      } catch {
-        counters.parse_failures = (counters.parse_failures ?? 0) + 1;
-      }
-      const k = `frames_${type ?? "unknown"}`;
-      counters[k] = (counters[k] ?? 0) + 1;
-      return { type, sid, effects: [] };
-    },
-    resetConnection() {},
-    setMarkets() {},
-    retain: () => [],
-    view: () => undefined,
-    counters: () => ({ ...counters }),
-  };
-}
-
-/** REST stand-in: every call fails (universe stays as persisted, cross-check skipped). */
-export function unavailableRestPort(): RestPort {
-  return {
-    listMarkets: async () => null,
-    orderbookTop: async () => null,
-    reconcilePrivate: async () => false,
-  };
 }

@@ -8,17 +8,18 @@
  */
 
 import type { KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
-import type { Fill, Market, MarketPosition, Order, OrderbookFp } from "../../shared/kalshi/rest-schemas.ts";
-import { safeParseTickGrid } from "../../shared/kalshi/tick-grid.ts";
 import {
-  COUNT_DECIMALS,
-  fixedOrNaN,
-  MAX_COUNT,
-  PRICE_DECIMALS,
-  PRICE_SCALE,
-} from "../../shared/kalshi/units.ts";
+  type Fill,
+  type Market,
+  type MarketPosition,
+  type Order,
+  type OrderbookFp,
+  toOrderbookLevels,
+  toMarketInfo as toSharedMarketInfo,
+} from "../../shared/kalshi/rest-schemas.ts";
+import { PRICE_SCALE } from "../../shared/kalshi/units.ts";
 import type { RestPort } from "./ports.ts";
-import type { MarketInfo, PriceRangeUnits, TopOfBook } from "./universe.ts";
+import type { MarketInfo, TopOfBook } from "./universe.ts";
 
 /** The REST client methods the port uses (the whole client satisfies it). */
 export type FeedRestClient = Pick<
@@ -49,14 +50,6 @@ export interface KalshiRestPortOptions {
   onPrivateSnapshot?: (s: PrivateSnapshot) => void;
 }
 
-function price(s: string | undefined): number {
-  return s === undefined ? Number.NaN : fixedOrNaN(s, PRICE_DECIMALS, false, PRICE_SCALE);
-}
-
-function count(s: string | undefined): number {
-  return s === undefined ? 0 : fixedOrNaN(s, COUNT_DECIMALS, false, MAX_COUNT);
-}
-
 /** Kalshi event tickers are `SERIES-...`; the market object does not carry its series. */
 export function seriesOf(eventTicker: string): string {
   const i = eventTicker.indexOf("-");
@@ -64,67 +57,48 @@ export function seriesOf(eventTicker: string): string {
 }
 
 /**
- * Wire `Market` -> `MarketInfo`, or a reason it cannot be used. A $0 bid means no bid; the NO
- * bid is the complement of the YES ask and rests in the YES ask's size.
+ * Wire `Market` -> the feed's `MarketInfo`, or a reason it cannot be used. Built on the shared
+ * converter (units, grid, times); a $0 bid means no bid; the NO bid is the complement of the YES
+ * ask and rests in the YES ask's size.
  */
 export function toMarketInfo(m: Market, fee?: FeeParams): MarketInfo | string {
-  const yesBid = price(m.yes_bid_dollars);
-  const yesAsk = price(m.yes_ask_dollars);
-  const yesBidSize = count(m.yes_bid_size_fp);
-  const yesAskSize = count(m.yes_ask_size_fp);
-  const volume24h = count(m.volume_24h_fp);
-  const closeTimeMs = Date.parse(m.close_time);
-  if ([yesBid, yesAsk, yesBidSize, yesAskSize, volume24h, closeTimeMs].some(Number.isNaN))
-    return "unparseable price, size, volume or close_time";
-  const grid = safeParseTickGrid(m.price_ranges);
-  if (!grid.ok) return `bad price_ranges: ${grid.error}`;
-  const priceRanges: PriceRangeUnits[] = grid.grid.bands.map((b) => ({
-    start: b.start,
-    end: b.end,
-    step: b.step,
-  }));
-  const noBid = yesAsk > 0 && yesAsk < PRICE_SCALE ? PRICE_SCALE - yesAsk : null;
+  const c = toSharedMarketInfo(m);
+  if (!c.ok) return c.error;
+  const v = c.value;
+  const noBid = v.yesAsk > 0 && v.yesAsk < PRICE_SCALE ? PRICE_SCALE - v.yesAsk : null;
   const info: MarketInfo = {
-    ticker: m.ticker,
-    eventTicker: m.event_ticker,
-    seriesTicker: seriesOf(m.event_ticker),
-    status: m.status,
-    closeTimeMs,
+    ticker: v.ticker,
+    eventTicker: v.eventTicker,
+    seriesTicker: seriesOf(v.eventTicker),
+    status: v.status,
+    closeTimeMs: v.closeTimeMs,
     top: {
-      yesBid: yesBid > 0 ? yesBid : null,
-      yesBidSize: yesBid > 0 ? yesBidSize : 0,
+      yesBid: v.yesBid > 0 ? v.yesBid : null,
+      yesBidSize: v.yesBid > 0 ? v.yesBidSize : 0,
       noBid,
-      noBidSize: noBid === null ? 0 : yesAskSize,
+      noBidSize: noBid === null ? 0 : v.yesAskSize,
     },
-    volume24h,
-    priceLevelStructure: m.price_level_structure,
-    priceRanges,
-    exchangeIndex: m.exchange_index ?? 0,
+    volume24h: v.volume24h,
+    priceLevelStructure: v.priceLevelStructure,
+    priceRanges: v.grid.bands.map((b) => ({ start: b.start, end: b.end, step: b.step })),
+    exchangeIndex: v.exchangeIndex,
   };
   if (fee) info.fee = fee;
   return info;
 }
 
-/** Best bid of each leg from a REST book (bids only, order not guaranteed; NO in NO-leg prices). */
+/** Best bid of each leg from a REST book (NO in NO-leg prices), or null if a level does not parse. */
 export function topOfRestBook(book: OrderbookFp): TopOfBook | null {
-  const best = (levels: [string, string][]): { p: number; s: number } | null | undefined => {
-    let top: { p: number; s: number } | null = null;
-    for (const [ps, cs] of levels) {
-      const p = price(ps);
-      const s = count(cs);
-      if (Number.isNaN(p) || Number.isNaN(s)) return undefined;
-      if (s > 0 && (top === null || p > top.p)) top = { p, s };
-    }
-    return top;
-  };
-  const yes = best(book.yes_dollars);
-  const no = best(book.no_dollars);
-  if (yes === undefined || no === undefined) return null;
+  const c = toOrderbookLevels(book);
+  if (!c.ok) return null;
+  // Levels come sorted best first; a zero-size level is no bid.
+  const yes = c.value.yesBids.find(([, size]) => size > 0);
+  const no = c.value.noBids.find(([, size]) => size > 0);
   return {
-    yesBid: yes?.p ?? null,
-    yesBidSize: yes?.s ?? 0,
-    noBid: no?.p ?? null,
-    noBidSize: no?.s ?? 0,
+    yesBid: yes?.[0] ?? null,
+    yesBidSize: yes?.[1] ?? 0,
+    noBid: no?.[0] ?? null,
+    noBidSize: no?.[1] ?? 0,
   };
 }
 
