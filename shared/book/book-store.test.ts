@@ -100,3 +100,34 @@ describe("BookStore.remove", () => {
     expect(new Set(store.allMarkets().map((m) => m.ticker))).toEqual(model);
   });
 });
+
+/** An `ok` reply to update_subscription on the book's sid (kalshi-api.md §5.3), as Kalshi numbers it. */
+function ok(seq: number): string {
+  return JSON.stringify({ id: 7, sid: 2, seq, type: "ok", msg: { market_tickers: [FED] } });
+}
+
+describe("BookStore.sidSeq and ok replies", () => {
+  it("confirms every book on the sid when an ok reply comes exactly in sequence", () => {
+    const h = new FrameHandler({ useYesPrice: false });
+    h.handle(snapshot(FED, 1), 1_000);
+    h.handle(snapshot(OTHER, 2), 1_000);
+    h.handle(ok(3), 9_000);
+    expect(h.store.sidSeq(2)).toEqual({ lastSeq: 3, lastMsgMs: 9_000, inSequence: true });
+    expect(h.store.view(FED, 12_000)?.ageMs).toBe(3_000);
+    expect(h.store.view(OTHER, 12_000)?.ageMs).toBe(3_000);
+    expect(h.store.isFresh(FED, 12_000, 10_000)).toBe(true);
+  });
+
+  it("treats an ok reply that skips a seq as a gap: books stale, snapshots requested, not in sequence", () => {
+    const h = new FrameHandler({ useYesPrice: false });
+    h.handle(snapshot(FED, 1), 1_000);
+    h.handle(ok(3), 9_000);
+    expect(h.store.sidSeq(2)).toMatchObject({ lastSeq: 3, inSequence: false });
+    expect(h.store.view(FED, 9_000)).toMatchObject({ stale: true, staleReason: "gap" });
+    expect(h.store.drainEffects()).toContainEqual({ type: "get_snapshot", sid: 2, tickers: [FED] });
+  });
+
+  it("knows no seq state for a sid before its first message", () => {
+    expect(new FrameHandler().store.sidSeq(2)).toBeUndefined();
+  });
+});

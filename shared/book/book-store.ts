@@ -73,6 +73,15 @@ interface SidState {
   readonly sid: number;
   lastSeq: number;
   lastMsgMs: number;
+  /** the last message was the first on the sid or exactly the next seq */
+  inSequence: boolean;
+}
+
+/** The sequence state of one sid, for the feed (e.g. to tell whether a reply arrived in order). */
+export interface SidSeq {
+  readonly lastSeq: number;
+  readonly lastMsgMs: number;
+  readonly inSequence: boolean;
 }
 
 /** Per-market state. Fields are public for the hot path and tests; mutate only through the store. */
@@ -260,7 +269,7 @@ export class BookStore {
     if (st === null || st.sid !== sid) {
       st = this.sids.get(sid) ?? null;
       if (st === null) {
-        st = { sid, lastSeq: seq, lastMsgMs: nowMs };
+        st = { sid, lastSeq: seq, lastMsgMs: nowMs, inSequence: true };
         this.sids.set(sid, st);
         this.lastSid = st;
         return true;
@@ -270,7 +279,8 @@ export class BookStore {
     const expected = st.lastSeq + 1;
     st.lastSeq = seq;
     st.lastMsgMs = nowMs;
-    if (seq === expected) return true;
+    st.inSequence = seq === expected;
+    if (st.inSequence) return true;
     this.counters.gaps++;
     if (seq < expected) this.counters.seqRepeats++;
     this.effects.push({ type: "sid_gap", sid, expected, received: seq });
@@ -278,6 +288,14 @@ export class BookStore {
       if (m.sid === sid && !m.stale) this.markStale(m, "gap", nowMs, true);
     }
     return false;
+  }
+
+  /** The sequence state of `sid`; undefined before its first message or after it ended. */
+  sidSeq(sid: number): SidSeq | undefined {
+    const st = this.sids.get(sid);
+    return st === undefined
+      ? undefined
+      : { lastSeq: st.lastSeq, lastMsgMs: st.lastMsgMs, inSequence: st.inSequence };
   }
 
   /** Replaces a book from a validated snapshot (levels on the wire scale). */

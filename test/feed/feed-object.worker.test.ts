@@ -44,6 +44,8 @@ class FakeKalshi {
   refuse = false;
   /** leave get_snapshot unanswered (a market whose snapshot does not come) */
   holdSnapshots = false;
+  /** leave unanswered an add_markets that adds nothing (the feed's quiet-sid proofs) */
+  ignoreReAdds = false;
 
   open = async () => {
     if (this.refuse) return { ok: false as const, reason: "refused" };
@@ -107,7 +109,7 @@ class FakeKalshi {
     this.commands.push(c);
     if (this.mute) return;
     const p = c.params ?? {};
-    const sid = ((p.sids as number[] | undefined) ?? [])[0] ?? 0;
+    const sid = typeof p.sid === "number" ? p.sid : (((p.sids as number[] | undefined) ?? [])[0] ?? 0);
     const tickers = (p.market_tickers as string[] | undefined) ?? [];
     if (c.cmd === "subscribe") {
       const channel = ((p.channels ?? []) as string[])[0] ?? "";
@@ -120,6 +122,10 @@ class FakeKalshi {
       for (const t of tickers) this.#snapshot(server, sid, t, c.id);
     } else if (c.cmd === "update_subscription") {
       const sub = this.subs.get(sid);
+      const held = new Set(sub?.markets ?? []);
+      // Re-adding a market already subscribed is a no-op answered by `ok` alone (kalshi-api.md §5.3).
+      const added = tickers.filter((t) => !held.has(t));
+      if (this.ignoreReAdds && p.action === "add_markets" && added.length === 0) return;
       if (sub) {
         const set = new Set(sub.markets);
         for (const t of tickers) p.action === "add_markets" ? set.add(t) : set.delete(t);
@@ -133,7 +139,7 @@ class FakeKalshi {
         msg: { market_tickers: sub?.markets ?? [] },
       };
       server.send(JSON.stringify(reply));
-      if (p.action === "add_markets") for (const t of tickers) this.#snapshot(server, sid, t);
+      if (p.action === "add_markets") for (const t of added) this.#snapshot(server, sid, t);
     } else if (c.cmd === "unsubscribe") {
       this.subs.delete(sid);
       server.send(JSON.stringify({ id: c.id, sid, seq: this.#seq(sid), type: "unsubscribed" }));
@@ -630,6 +636,76 @@ describe("FeedObject", () => {
     const once = t.logs.filter((l) => l.event === "feed.once").map((l) => l.data?.kind);
     expect(once.filter((k) => k === "server_error_25")).toHaveLength(1);
     expect(once.filter((k) => k === "server_error_10")).toHaveLength(1);
+  });
+
+  /** A feed on the real frame handler whose orderbook sid carries no frame after the snapshot. */
+  async function quietFeed(name: string, kalshi: (k: FakeKalshi) => void = () => {}) {
+    let now = () => 0;
+    const books = frameHandlerBookPort({ nowMs: () => now(), log: () => {} });
+    // Kalshi's published snapshot (a 0.22 / 0.54 book) would fail the default filters.
+    const config = FeedConfig.parse({
+      universe: { minFavouritePrice: 0, minBestBidDepth: 0, minVolume24h: 0, maxSpread: 10_000 },
+    });
+    const t = setup(name, books, { config });
+    now = () => t.clock.now;
+    kalshi(t.kalshi);
+    await t.install();
+    await t.stub.start();
+    await t.beat();
+    await t.beat();
+    expect(await t.stub.canEnter(TICKER)).toBe(true);
+    return t;
+  }
+
+  it("keeps a quiet market enterable past maxBookAgeMs: each proof's in-sequence ok confirms its sid", async () => {
+    const t = await quietFeed("quiet-proof");
+    const sid = t.kalshi.sidOf("orderbook_delta");
+    for (let i = 0; i < 6; i++) {
+      await t.beatFor(5_000);
+      expect(await t.stub.canEnter(TICKER)).toBe(true); // 30 s without a delta, default maxBookAgeMs 10 s
+    }
+    const proofs = t.kalshi.commandsOf("update_subscription", "add_markets");
+    expect(proofs).toHaveLength(6); // one per heartbeat, never more than one per quietProofMs
+    for (const p of proofs)
+      expect(p.params).toEqual({ sid, action: "add_markets", market_tickers: [TICKER] });
+    const s = await t.stub.status();
+    expect(s.counters.proofs_sent).toBe(6);
+    expect(s.counters.proofs_confirmed).toBe(6);
+    expect(s.counters.gaps).toBe(0);
+    expect(s.subscriptions.find((x) => x.channel === "orderbook_delta")?.lastFrameAgeMs).toBe(30_000);
+    expect(t.kalshi.sockets).toHaveLength(1);
+  });
+
+  it("lets a quiet market's book grow too old when the proofs go unanswered", async () => {
+    const t = await quietFeed("quiet-proof-unanswered", (k) => {
+      k.ignoreReAdds = true;
+    });
+    await t.beatFor(10_000);
+    expect(await t.stub.canEnter(TICKER)).toBe(true); // exactly maxBookAgeMs old: still current
+    await t.beatFor(5_000);
+    expect(await t.stub.canEnter(TICKER)).toBe(false);
+    const s = await t.stub.status();
+    expect(s.books.find((b) => b.ticker === TICKER)).toMatchObject({ fresh: false, staleReason: "too old" });
+    expect(s.counters.proofs_sent).toBeGreaterThanOrEqual(1);
+    expect(s.counters.proofs_confirmed).toBeUndefined();
+    expect(s.socket).toBe("open");
+  });
+
+  it("resyncs the sid's books when a proof's ok skips a seq", async () => {
+    const t = await quietFeed("quiet-proof-gap");
+    const sid = t.kalshi.sidOf("orderbook_delta");
+    t.kalshi.seq(sid); // a frame the feed never sees: the next ok is one seq too far
+    const before = t.kalshi.commandsOf("update_subscription", "get_snapshot").length;
+    await t.beatFor(5_000);
+    const s = await t.stub.status();
+    expect(s.counters.gaps).toBe(1);
+    expect(s.counters.proofs_unconfirmed).toBe(1);
+    expect(s.counters.proofs_confirmed).toBeUndefined();
+    const asks = t.kalshi.commandsOf("update_subscription", "get_snapshot").slice(before);
+    expect(asks.map((c) => c.params)).toEqual([
+      { sids: [sid], action: "get_snapshot", market_tickers: [TICKER] },
+    ]);
+    expect(await t.stub.canEnter(TICKER)).toBe(true); // the requested snapshot came back
   });
 
   it("re-arms the heartbeat within 30 s even when the tick throws", async () => {

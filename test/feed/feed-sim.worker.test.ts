@@ -256,10 +256,15 @@ describe("feed object recovers from the simulator's faults", () => {
     await control.stallFeed(true);
     await stepSim(10); // these deltas are lost
     const tick = () => runInDurableObject(t.stub, (o: FeedObject) => o.__runtime().tick());
-    t.clock.now += 11_000;
-    await tick(); // silent past probeAfterMs: probe (unanswered while stalled)
+    t.clock.now += 6_000;
+    await tick(); // the orderbook sid quiet past quietProofMs: a proof, whose ok the stall drops too
     let s = await t.stub.status();
+    expect(counter(s, "proofs_sent")).toBe(1);
+    t.clock.now += 5_000;
+    await tick(); // silent past probeAfterMs: probe (unanswered while stalled)
+    s = await t.stub.status();
     expect(counter(s, "probes")).toBe(1);
+    expect(counter(s, "proofs_confirmed")).toBe(0); // no proof keeps a stalled feed's books current
     expect(s.books.every((b) => !b.fresh)).toBe(true);
     expect(await t.stub.canEnter(ticker)).toBe(false);
     await control.stallFeed(false);

@@ -122,6 +122,11 @@ export function frameHandlerBookPort(opts: FrameHandlerBookPortOptions): BookPor
       };
     },
 
+    sidSeq(sid: number): { lastSeq: number; inSequence: boolean } | undefined {
+      const st = store.sidSeq(sid);
+      return st === undefined ? undefined : { lastSeq: st.lastSeq, inSequence: st.inSequence };
+    },
+
     depth(ticker: string): BookDepth | undefined {
       const m = store.market(ticker);
       if (m === undefined || m.stale) return undefined;

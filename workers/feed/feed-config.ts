@@ -37,7 +37,9 @@ const silence = (ms: number | null) => z.number().int().min(1_000).nullable().de
  * subscription): past it the feed probes the socket, and if the probe is answered (the socket
  * is alive) resubscribes that channel; an unanswered probe reconnects. `null` = no limit, for
  * channels that are legitimately quiet for long (lifecycle events, our own fills and orders).
- * `orderbook_delta` counts every seq'd frame on its sid (deltas, snapshots, ok replies).
+ * `orderbook_delta` counts every data frame on its sid (deltas, snapshots), not `ok` replies:
+ * those answer our own commands (quiet-sid proofs among them) and say nothing about whether the
+ * channel still streams.
  */
 export const ChannelSilenceConfig = z.object({
   orderbook_delta: silence(60_000),
@@ -50,10 +52,18 @@ export const ChannelSilenceConfig = z.object({
 });
 export type ChannelSilenceConfig = z.infer<typeof ChannelSilenceConfig>;
 
-export const FeedConfig = z.object({
+/** The fields; `FeedConfig` adds the checks across them. */
+const FeedConfigFields = z.object({
   universe: UniverseConfig.default(UniverseConfig.parse({})),
   /** A book whose stream has said nothing for this long is not fresh. */
   maxBookAgeMs: z.number().int().min(1).default(10_000),
+  /**
+   * An orderbook sid quiet this long gets a proof (quiet-proof.ts): re-adding one of its markets
+   * answers `ok` with the sid's next seq, which confirms all its books. The proof goes out on the
+   * first heartbeat past this, so a quiet book waits up to `quietProofMs + heartbeatMs`: 4 s + 5 s
+   * keeps it under `maxBookAgeMs`. Must be below `maxBookAgeMs`.
+   */
+  quietProofMs: z.number().int().min(100).default(4_000),
   /** Alarm period; the issue caps it at 30 s. */
   heartbeatMs: z.number().int().min(100).max(30_000).default(5_000),
   /** After this much silence the feed sends a cheap probe command (list_subscriptions). */
@@ -91,6 +101,15 @@ export const FeedConfig = z.object({
   crossCheckSample: z.number().int().min(0).default(3),
   /** Log at most one sample per kind of bad input. */
   logSamples: z.boolean().default(true),
+});
+
+export const FeedConfig = FeedConfigFields.superRefine((c, ctx) => {
+  if (c.quietProofMs >= c.maxBookAgeMs)
+    ctx.addIssue({
+      code: "custom",
+      path: ["quietProofMs"],
+      message: `quietProofMs (${c.quietProofMs}) must be below maxBookAgeMs (${c.maxBookAgeMs})`,
+    });
 });
 export type FeedConfig = z.infer<typeof FeedConfig>;
 

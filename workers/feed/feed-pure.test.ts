@@ -1,12 +1,14 @@
 /**
- * Node tests of the feed's pure modules: backoff, liveness decision, universe filter and
- * subscription planning.
+ * Node tests of the feed's pure modules: backoff, liveness decision, universe filter,
+ * subscription planning and quiet-sid proofs.
  */
 import { describe, expect, it } from "vitest";
 import { nextBackoffMs } from "./backoff.ts";
 import { DEFAULT_FEED_CONFIG, FeedConfig } from "./feed-config.ts";
 import type { LivenessState } from "./liveness.ts";
 import { checkLiveness } from "./liveness.ts";
+import type { QuietSid } from "./quiet-proof.ts";
+import { proofParams, proofsDue } from "./quiet-proof.ts";
 import type { LiveSubscriptions } from "./subscriptions.ts";
 import { applyConfirmed, planSubscriptions } from "./subscriptions.ts";
 import type { MarketInfo } from "./universe.ts";
@@ -143,6 +145,16 @@ describe("feed config", () => {
     for (const rare of ["trade", "fill", "user_orders", "market_positions", "market_lifecycle_v2"] as const)
       expect(c[rare]).toBeNull();
   });
+  it("proves a quiet sid before its books reach maxBookAgeMs, even a heartbeat late", () => {
+    const c = DEFAULT_FEED_CONFIG;
+    expect(c.quietProofMs).toBeLessThan(c.maxBookAgeMs);
+    expect(c.quietProofMs + c.heartbeatMs).toBeLessThan(c.maxBookAgeMs);
+  });
+  it("refuses a quietProofMs at or above maxBookAgeMs", () => {
+    expect(FeedConfig.safeParse({ quietProofMs: 10_000 }).success).toBe(false);
+    expect(FeedConfig.safeParse({ quietProofMs: 2_000, maxBookAgeMs: 2_000 }).success).toBe(false);
+    expect(FeedConfig.safeParse({ quietProofMs: 9_999 }).success).toBe(true);
+  });
   it("takes a partial override of the silence limits", () => {
     const c = FeedConfig.parse({ channelSilenceMs: { ticker: null } }).channelSilenceMs;
     expect(c).toMatchObject({ orderbook_delta: 60_000, ticker: null });
@@ -275,5 +287,53 @@ describe("planSubscriptions", () => {
   it("unsubscribes a market channel when the universe empties", () => {
     const live: LiveSubscriptions = { orderbook_delta: { sid: 4, markets: ["A"] } };
     expect(planSubscriptions([], live)[0]).toMatchObject({ cmd: "unsubscribe", params: { sids: [4] } });
+  });
+});
+
+describe("proofsDue", () => {
+  const QUIET = 4_000;
+  const quiet: QuietSid = {
+    sid: 1,
+    heardMs: 0,
+    markets: ["FED-23DEC-T3.00", "KXHIGHNY-26JAN09-T60"],
+    lastProofSentMs: null,
+    proofInFlight: false,
+    resyncPending: false,
+  };
+  it.each<[string, Partial<QuietSid>, number, boolean]>([
+    ["proves a sid quiet for exactly quietProofMs", {}, 4_000, true],
+    ["leaves a sid heard from within quietProofMs alone", { heardMs: 1_000 }, 4_999, false],
+    [
+      "proves again once quietProofMs has passed since the last proof",
+      { lastProofSentMs: 1_000 },
+      5_000,
+      true,
+    ],
+    ["sends at most one proof per sid per quietProofMs", { lastProofSentMs: 1_000 }, 4_999, false],
+    ["waits for the reply of a proof in flight", { lastProofSentMs: 0, proofInFlight: true }, 60_000, false],
+    ["sends none while a resync of the sid is pending", { resyncPending: true }, 60_000, false],
+    ["sends none on a sid holding no wanted market", { markets: [] }, 60_000, false],
+  ])("%s", (_name, over, nowMs, due) => {
+    expect(proofsDue([{ ...quiet, ...over }], nowMs, QUIET).length > 0).toBe(due);
+  });
+  it("re-adds the first wanted market already on the sid, per sid", () => {
+    const other: QuietSid = { ...quiet, sid: 7, markets: ["KXHIGHNY-26JAN09-T60"] };
+    expect(proofsDue([quiet, other], 10_000, QUIET)).toEqual([
+      { sid: 1, ticker: "FED-23DEC-T3.00" },
+      { sid: 7, ticker: "KXHIGHNY-26JAN09-T60" },
+    ]);
+  });
+});
+
+describe("proofParams", () => {
+  it("builds update_subscription add_markets on the sid for the one market", () => {
+    expect(proofParams({ sid: 3, ticker: "FED-23DEC-T3.00" })).toEqual({
+      sid: 3,
+      action: "add_markets",
+      market_tickers: ["FED-23DEC-T3.00"],
+    });
+  });
+  it("refuses a ticker Kalshi would reject instead of throwing", () => {
+    expect(proofParams({ sid: 3, ticker: "not a ticker" })).toBeNull();
   });
 });

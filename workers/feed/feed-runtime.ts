@@ -1,18 +1,20 @@
 /**
  * The feed's orchestration, free of Durable Object APIs: one connection at a time through an
  * injected socket opener, the subscription registry, the liveness heartbeat, the market
- * universe, resyncs, the REST cross-check and the disconnect breaker. Everything it touches
- * comes in through `FeedDeps` (clock, randomness, storage, REST, books, socket), so the Durable
- * Object (`feed-object.ts`) only builds the deps, forwards RPCs and arms the alarm, and tests
- * can drive every path with fakes.
+ * universe, resyncs, quiet-sid proofs, the REST cross-check and the disconnect breaker.
+ * Everything it touches comes in through `FeedDeps` (clock, randomness, storage, REST, books,
+ * socket), so the Durable Object (`feed-object.ts`) only builds the deps, forwards RPCs and
+ * arms the alarm, and tests can drive every path with fakes.
  */
 import { nextBackoffMs } from "./backoff.ts";
 import type { FeedConfig } from "./feed-config.ts";
-import type { ServerError } from "./kalshi-session.ts";
+import type { CommandOutcome, ServerError } from "./kalshi-session.ts";
 import { bindSocket, KalshiSession } from "./kalshi-session.ts";
 import type { ChannelSilence, LivenessAction, LivenessState, SocketState } from "./liveness.ts";
 import { checkLiveness } from "./liveness.ts";
 import type { BookDepth, BookPort, FrameResult, OpenSocketResult, RestPort, SocketOpener } from "./ports.ts";
+import type { ProofRequest } from "./quiet-proof.ts";
+import { proofParams, proofsDue } from "./quiet-proof.ts";
 import type { Channel, LiveSubscriptions, SubscriptionCommand } from "./subscriptions.ts";
 import { applyConfirmed, isChannel, planSubscriptions, snapshotParams } from "./subscriptions.ts";
 import type { MarketInfo } from "./universe.ts";
@@ -59,7 +61,7 @@ export interface SubscriptionStatus {
   channel: string;
   sid: number;
   markets: number;
-  /** since the last frame on this sid (or its subscription when none yet) */
+  /** since the last data frame on this sid, `ok` replies aside (or its subscription when none yet) */
   lastFrameAgeMs: number;
   /** the channel's silence limit (feed-config `channelSilenceMs`); null = none */
   silenceLimitMs: number | null;
@@ -114,7 +116,14 @@ export class FeedRuntime {
   #synced = false;
   #busy = { connecting: false, syncing: false, refreshing: false, crossChecking: false };
   #lastFrameByType: Record<string, number> = {};
+  /** last frame on each sid, `ok` replies included: what proves its books current */
   #lastFrameBySid = new Map<number, number>();
+  /** last frame on each sid other than an `ok` reply: what the channel silence limits watch */
+  #lastDataBySid = new Map<number, number>();
+  /** the last quiet-sid proof per sid on this socket */
+  #proofs = new Map<number, { sentMs: number; inFlight: boolean }>();
+  /** unanswered get_snapshot requests per sid on this socket */
+  #snapshotsInFlight = new Map<number, number>();
   /** when each live sid was confirmed (silence is counted from here until its first frame) */
   #subscribedAtBySid = new Map<number, number>();
   /** books the heartbeat has seen stale: since when, and the per-market backoff of its re-requests */
@@ -169,6 +178,7 @@ export class FeedRuntime {
     if (this.#socket !== "open") return;
     if (!this.#synced) await this.syncSubscriptions();
     this.#resnapshotStale(now);
+    this.#proveQuietSids(now);
     if (now >= this.#universeDueMs) await this.refreshUniverse();
     if (now >= this.#crossCheckDueMs && this.#synced) await this.crossCheck();
     this.#maybeClearBreaker();
@@ -419,7 +429,11 @@ export class FeedRuntime {
     this.#lastFrameMs = now;
     const r: FrameResult = this.#d.books.onFrame(text, now);
     if (r.type !== undefined) this.#lastFrameByType[r.type] = now;
-    if (r.sid > 0) this.#lastFrameBySid.set(r.sid, now);
+    if (r.sid > 0) {
+      this.#lastFrameBySid.set(r.sid, now);
+      // An `ok` answers our own command (a proof among them): it proves the seq, not that the channel streams.
+      if (r.type !== "ok") this.#lastDataBySid.set(r.sid, now);
+    }
     for (const e of r.effects) {
       if (e.kind === "resync") this.#resync(e.sid, e.tickers);
       else this.#resubscribe(e.sid, `subscription error ${e.code}`);
@@ -436,7 +450,7 @@ export class FeedRuntime {
     if (!session || tickers.length === 0) return;
     this.#count("resyncs_requested");
     this.#d.log("feed.resync", { sid, markets: tickers.length, tickers: tickers.slice(0, 20) });
-    void session.send("update_subscription", snapshotParams(sid, tickers)).then((o) => {
+    void this.#requestSnapshots(session, sid, tickers).then((o) => {
       // No answer: the seq stream is not trustworthy any more; start over.
       if (!o.ok && session === this.#session) void this.reconnect(`resync failed (${o.kind})`);
     });
@@ -489,6 +503,9 @@ export class FeedRuntime {
     this.#live = next;
     this.#synced = false;
     this.#lastFrameBySid.delete(sid);
+    this.#lastDataBySid.delete(sid);
+    this.#proofs.delete(sid);
+    this.#snapshotsInFlight.delete(sid);
     this.#subscribedAtBySid.delete(sid);
     this.#count("resubscribes_requested");
     this.#d.log("feed.resubscribe", { channel: entry[0], sid, reason });
@@ -518,6 +535,9 @@ export class FeedRuntime {
     this.#live = {};
     this.#synced = false;
     this.#lastFrameBySid.clear();
+    this.#lastDataBySid.clear();
+    this.#proofs.clear();
+    this.#snapshotsInFlight.clear();
     this.#subscribedAtBySid.clear();
     this.#staleBooks.clear();
     this.#downSinceMs ??= this.#d.nowMs();
@@ -598,7 +618,7 @@ export class FeedRuntime {
     if (due.length === 0) return;
     this.#count("stale_resnapshots", due.length);
     this.#d.log("feed.stale_resnapshot", { sid: sub.sid, markets: due.length, tickers: due.slice(0, 20) });
-    void session.send("update_subscription", snapshotParams(sub.sid, due)).then((o) => {
+    void this.#requestSnapshots(session, sub.sid, due).then((o) => {
       if (o.ok || session !== this.#session) return;
       this.#count("stale_resnapshot_failures");
       this.#logOnce(
@@ -608,9 +628,77 @@ export class FeedRuntime {
     });
   }
 
-  /** Last frame on `sid`, else when it was subscribed, else now. */
+  /** `get_snapshot` on `sid`, counted as a pending resync until answered (quiet-sid proofs wait for it). */
+  #requestSnapshots(
+    session: KalshiSession,
+    sid: number,
+    tickers: readonly string[],
+  ): Promise<CommandOutcome> {
+    this.#snapshotsInFlight.set(sid, (this.#snapshotsInFlight.get(sid) ?? 0) + 1);
+    return session.send("update_subscription", snapshotParams(sid, tickers)).finally(() => {
+      if (session !== this.#session) return; // the map was cleared with the old socket
+      const n = (this.#snapshotsInFlight.get(sid) ?? 1) - 1;
+      if (n > 0) this.#snapshotsInFlight.set(sid, n);
+      else this.#snapshotsInFlight.delete(sid);
+    });
+  }
+
+  /**
+   * Heartbeat: proves the orderbook sid current when it has been quiet for `quietProofMs`
+   * (quiet-proof.ts). The proof's `ok` goes through the book store's seq check like any frame:
+   * exactly the next seq confirms every book on the sid, a gap resyncs them. None while a socket
+   * probe is out: the probe judges the socket, and its answer decides what happens next.
+   */
+  #proveQuietSids(now: number): void {
+    const sub = this.#live.orderbook_delta;
+    const session = this.#session;
+    if (!sub || !session || this.#probeSentMs !== null) return;
+    const wanted = new Set(this.#wanted);
+    const last = this.#proofs.get(sub.sid);
+    const due = proofsDue(
+      [
+        {
+          sid: sub.sid,
+          heardMs: this.#lastFrameBySid.get(sub.sid) ?? this.#subscribedAtBySid.get(sub.sid) ?? now,
+          markets: sub.markets.filter((t) => wanted.has(t)),
+          lastProofSentMs: last?.sentMs ?? null,
+          proofInFlight: last?.inFlight ?? false,
+          resyncPending: (this.#snapshotsInFlight.get(sub.sid) ?? 0) > 0,
+        },
+      ],
+      now,
+      this.#d.config.quietProofMs,
+    );
+    for (const req of due) this.#sendProof(session, req, now);
+  }
+
+  /** Sends one proof; its reply is counted confirmed only when its seq came exactly in order. */
+  #sendProof(session: KalshiSession, req: ProofRequest, now: number): void {
+    const params = proofParams(req);
+    if (params === null) return;
+    const proof = { sentMs: now, inFlight: true };
+    this.#proofs.set(req.sid, proof);
+    this.#count("proofs_sent");
+    void session.send("update_subscription", params).then((o) => {
+      proof.inFlight = false;
+      if (session !== this.#session) return;
+      if (!o.ok) {
+        // Counted, not escalated: the probe and the breaker judge the socket.
+        this.#count("proof_failures");
+        this.#logOnce("proof_failed", JSON.stringify({ sid: req.sid, outcome: o.kind }));
+        return;
+      }
+      // The reply went through the book store before this runs: its seq state is the reply's.
+      const st = this.#d.books.sidSeq?.(req.sid);
+      const inOrder =
+        o.reply.sid === req.sid && st !== undefined && st.lastSeq === o.reply.seq && st.inSequence;
+      this.#count(inOrder ? "proofs_confirmed" : "proofs_unconfirmed");
+    });
+  }
+
+  /** Last data frame on `sid` (`ok` replies aside), else when it was subscribed, else now. */
   #heardOnSid(sid: number, now: number): number {
-    return this.#lastFrameBySid.get(sid) ?? this.#subscribedAtBySid.get(sid) ?? now;
+    return this.#lastDataBySid.get(sid) ?? this.#subscribedAtBySid.get(sid) ?? now;
   }
 
   /** Live subscriptions that have a silence limit, for the liveness decision. */

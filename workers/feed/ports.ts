@@ -61,6 +61,11 @@ export interface BookPort {
   /** Full depth of a book (tests, admin); undefined when unknown or stale. */
   depth?(ticker: string): BookDepth | undefined;
   view(ticker: string): BookView | undefined;
+  /**
+   * The seq state of `sid`: its last seq and whether that message came exactly in order
+   * (undefined before its first message). Tells the runtime whether a proof's `ok` confirmed the sid.
+   */
+  sidSeq?(sid: number): { lastSeq: number; inSequence: boolean } | undefined;
   /** frames by type, parse failures by kind, gaps, resyncs ... */
   counters(): Record<string, number>;
 }
