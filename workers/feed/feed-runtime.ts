@@ -8,6 +8,7 @@
  */
 import { nextBackoffMs } from "./backoff.ts";
 import type { FeedConfig } from "./feed-config.ts";
+import { FeedCounters } from "./feed-counters.ts";
 import type { CommandOutcome, ServerError } from "./kalshi-session.ts";
 import { bindSocket, KalshiSession } from "./kalshi-session.ts";
 import type { ChannelSilence, LivenessAction, LivenessState, SocketState } from "./liveness.ts";
@@ -131,10 +132,11 @@ export class FeedRuntime {
   #universeDueMs = 0;
   #crossCheckDueMs = 0;
   #markets = new Map<string, MarketInfo>();
-  #counters: Record<string, number> = {};
+  readonly #counters: FeedCounters;
 
   constructor(deps: FeedDeps) {
     this.#d = deps;
+    this.#counters = new FeedCounters((event, data) => deps.log(event, data));
     const s = deps.store;
     this.#running = s.get<boolean>(STORE_KEYS.running) ?? false;
     this.#wanted = s.get<string[]>(STORE_KEYS.wanted) ?? [];
@@ -386,7 +388,7 @@ export class FeedRuntime {
       }),
       lastFrameAgeByType: ages,
       books: this.#wanted.map((t) => this.#bookStatus(t, now)),
-      counters: { ...this.#d.books.counters(), ...this.#counters },
+      counters: { ...this.#d.books.counters(), ...this.#counters.snapshot() },
     };
   }
 
@@ -781,15 +783,11 @@ export class FeedRuntime {
   }
 
   #count(k: string, n = 1): void {
-    this.#counters[k] = (this.#counters[k] ?? 0) + n;
+    this.#counters.count(k, n);
   }
 
-  #logged = new Set<string>();
   #logOnce(kind: string, sample: string): void {
-    this.#count(`log_${kind}`);
-    if (this.#logged.has(kind)) return;
-    this.#logged.add(kind);
-    this.#d.log("feed.once", { kind, sample: sample.slice(0, 200) });
+    this.#counters.logOnce(kind, sample);
   }
 }
 
