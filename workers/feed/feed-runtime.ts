@@ -16,6 +16,7 @@ import { checkLiveness } from "./liveness.ts";
 import type { BookDepth, BookPort, FrameResult, OpenSocketResult, RestPort, SocketOpener } from "./ports.ts";
 import type { ProofRequest } from "./quiet-proof.ts";
 import { proofParams, proofsDue } from "./quiet-proof.ts";
+import { StaleResnapshots } from "./stale-resnapshot.ts";
 import type { Channel, LiveSubscriptions, SubscriptionCommand } from "./subscriptions.ts";
 import { applyConfirmed, isChannel, planSubscriptions, snapshotParams } from "./subscriptions.ts";
 import type { MarketInfo } from "./universe.ts";
@@ -128,7 +129,7 @@ export class FeedRuntime {
   /** when each live sid was confirmed (silence is counted from here until its first frame) */
   #subscribedAtBySid = new Map<number, number>();
   /** books the heartbeat has seen stale: since when, and the per-market backoff of its re-requests */
-  #staleBooks = new Map<string, { sinceMs: number; attempts: number; dueMs: number }>();
+  readonly #staleBooks = new StaleResnapshots();
   #universeDueMs = 0;
   #crossCheckDueMs = 0;
   #markets = new Map<string, MarketInfo>();
@@ -573,50 +574,30 @@ export class FeedRuntime {
     const wanted = new Set(this.#wanted);
     const held = new Set(this.#live.orderbook_delta?.markets ?? []);
     const removed = this.#d.books.retain((t) => wanted.has(t) || held.has(t));
-    for (const t of removed) this.#staleBooks.delete(t);
+    for (const t of removed) this.#staleBooks.forget(t);
     if (removed.length > 0)
       this.#d.log("feed.books_removed", { markets: removed.length, tickers: removed.slice(0, 20) });
   }
 
   /**
    * Heartbeat: asks again, in one get_snapshot for the orderbook sid, for every held book stale
-   * for `staleResnapshotMs` (a quiet market's book gets no delta to trigger the store's own
-   * re-request). Each market backs off (doubling up to `staleResnapshotMaxMs`), so one whose
-   * snapshot never makes it fresh cannot flood the socket; a failed request is counted, not
-   * escalated (the probe and the breaker judge the socket).
+   * for `staleResnapshotMs`, each market backing off up to `staleResnapshotMaxMs`
+   * (stale-resnapshot.ts); a failed request is counted, not escalated (the probe and the breaker
+   * judge the socket).
    */
   #resnapshotStale(now: number): void {
     const sub = this.#live.orderbook_delta;
     const session = this.#session;
     if (!sub || !session) return;
     const c = this.#d.config;
-    // Markets leaving the universe (delete_markets in flight) are not asked for again.
-    const wanted = new Set(this.#wanted);
-    const held = sub.markets.filter((t) => wanted.has(t));
-    const heldSet = new Set(held);
-    for (const t of this.#staleBooks.keys()) if (!heldSet.has(t)) this.#staleBooks.delete(t);
-    const due: string[] = [];
-    for (const t of held) {
-      if (this.#d.books.view(t)?.fresh) {
-        this.#staleBooks.delete(t);
-        continue;
-      }
-      let e = this.#staleBooks.get(t);
-      if (!e) {
-        e = { sinceMs: now, attempts: 0, dueMs: now + c.staleResnapshotMs };
-        this.#staleBooks.set(t, e);
-      }
-      if (now < e.dueMs) continue;
-      due.push(t);
-      e.attempts++;
-      e.dueMs =
-        now +
-        nextBackoffMs(e.attempts, this.#d.random(), {
-          baseMs: c.staleResnapshotMs,
-          maxMs: c.staleResnapshotMaxMs,
-          jitter: c.backoffJitter,
-        });
-    }
+    const due = this.#staleBooks.due({
+      held: sub.markets,
+      wanted: this.#wanted,
+      isFresh: (t) => this.#d.books.view(t)?.fresh === true,
+      nowMs: now,
+      random: () => this.#d.random(),
+      bounds: { baseMs: c.staleResnapshotMs, maxMs: c.staleResnapshotMaxMs, jitter: c.backoffJitter },
+    });
     if (due.length === 0) return;
     this.#count("stale_resnapshots", due.length);
     this.#d.log("feed.stale_resnapshot", { sid: sub.sid, markets: due.length, tickers: due.slice(0, 20) });
