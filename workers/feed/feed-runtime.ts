@@ -7,11 +7,15 @@
  * arms the alarm, and tests can drive every path with fakes.
  */
 import { nextBackoffMs } from "./backoff.ts";
+import type { BreakerState } from "./breaker.ts";
+import { breakerMayClear, closedBreaker, entriesAllowed, trippedBreaker } from "./breaker.ts";
 import type { FeedConfig } from "./feed-config.ts";
 import { FeedCounters } from "./feed-counters.ts";
+import type { BookStatus, FeedStatus, SubscriptionStatus } from "./feed-status.ts";
+import { bookStatus, channelSilences, frameAgesByType, subscriptionStatuses } from "./feed-status.ts";
 import type { CommandOutcome, ServerError } from "./kalshi-session.ts";
 import { bindSocket, KalshiSession } from "./kalshi-session.ts";
-import type { ChannelSilence, LivenessAction, LivenessState, SocketState } from "./liveness.ts";
+import type { LivenessAction, LivenessState, SocketState } from "./liveness.ts";
 import { checkLiveness } from "./liveness.ts";
 import type { BookDepth, BookPort, FrameResult, OpenSocketResult, RestPort, SocketOpener } from "./ports.ts";
 import type { ProofRequest } from "./quiet-proof.ts";
@@ -46,46 +50,7 @@ export interface FeedDeps {
   log: (event: string, data?: Record<string, unknown>) => void;
 }
 
-export interface BreakerState {
-  tripped: boolean;
-  reason: string | null;
-  sinceMs: number | null;
-}
-
-export interface BookStatus {
-  ticker: string;
-  ageMs: number | null;
-  fresh: boolean;
-  staleReason: string | null;
-}
-
-export interface SubscriptionStatus {
-  channel: string;
-  sid: number;
-  markets: number;
-  /** since the last data frame on this sid, `ok` replies aside (or its subscription when none yet) */
-  lastFrameAgeMs: number;
-  /** the channel's silence limit (feed-config `channelSilenceMs`); null = none */
-  silenceLimitMs: number | null;
-  /** past its silence limit: being probed or resubscribed */
-  silent: boolean;
-}
-
-export interface FeedStatus {
-  running: boolean;
-  socket: SocketState;
-  openedAtMs: number | null;
-  lastFrameAgeMs: number | null;
-  reconnectAttempt: number;
-  nextReconnectAtMs: number | null;
-  breaker: BreakerState;
-  entriesAllowed: boolean;
-  wanted: string[];
-  subscriptions: SubscriptionStatus[];
-  lastFrameAgeByType: Record<string, number>;
-  books: BookStatus[];
-  counters: Record<string, number>;
-}
+export type { BookStatus, BreakerState, FeedStatus, SubscriptionStatus };
 
 /** Lifecycle events that change which markets qualify. */
 const UNIVERSE_EVENTS = new Set([
@@ -103,7 +68,7 @@ export class FeedRuntime {
   readonly #d: FeedDeps;
   #running = false;
   #wanted: string[] = [];
-  #breaker: BreakerState = { tripped: false, reason: null, sinceMs: null };
+  #breaker: BreakerState = closedBreaker();
   #session: KalshiSession | null = null;
   #socket: SocketState = "idle";
   #openedAtMs: number | null = null;
@@ -363,8 +328,6 @@ export class FeedRuntime {
 
   status(): FeedStatus {
     const now = this.#d.nowMs();
-    const ages: Record<string, number> = {};
-    for (const [k, v] of Object.entries(this.#lastFrameByType)) ages[k] = now - v;
     return {
       running: this.#running,
       socket: this.#socket,
@@ -375,19 +338,13 @@ export class FeedRuntime {
       breaker: { ...this.#breaker },
       entriesAllowed: this.#entriesAllowed(),
       wanted: [...this.#wanted],
-      subscriptions: Object.entries(this.#live).map(([channel, s]) => {
-        const limit = isChannel(channel) ? this.#d.config.channelSilenceMs[channel] : null;
-        const ageMs = now - this.#heardOnSid(s.sid, now);
-        return {
-          channel,
-          sid: s.sid,
-          markets: s.markets.length,
-          lastFrameAgeMs: ageMs,
-          silenceLimitMs: limit,
-          silent: limit !== null && ageMs >= limit,
-        };
-      }),
-      lastFrameAgeByType: ages,
+      subscriptions: subscriptionStatuses(
+        this.#live,
+        (sid) => this.#heardOnSid(sid, now),
+        this.#d.config.channelSilenceMs,
+        now,
+      ),
+      lastFrameAgeByType: frameAgesByType(this.#lastFrameByType, now),
       books: this.#wanted.map((t) => this.#bookStatus(t, now)),
       counters: { ...this.#d.books.counters(), ...this.#counters.snapshot() },
     };
@@ -417,7 +374,7 @@ export class FeedRuntime {
     } else if (a.kind === "resubscribe") {
       this.#resubscribeSilent(a.channel, a.reason);
     } else if (a.kind === "trip-breaker") {
-      this.#setBreaker({ tripped: true, reason: a.reason, sinceMs: now });
+      this.#setBreaker(trippedBreaker(a.reason, now));
       this.#count("breaker_trips");
       this.#d.log("feed.breaker_tripped", { reason: a.reason });
       // Entries resume only on fresh snapshots: a silent socket is replaced, not trusted again.
@@ -684,33 +641,16 @@ export class FeedRuntime {
     return this.#lastDataBySid.get(sid) ?? this.#subscribedAtBySid.get(sid) ?? now;
   }
 
-  /** Live subscriptions that have a silence limit, for the liveness decision. */
-  #channelSilences(now: number): ChannelSilence[] {
-    const out: ChannelSilence[] = [];
-    for (const [channel, sub] of Object.entries(this.#live)) {
-      const limitMs = isChannel(channel) ? this.#d.config.channelSilenceMs[channel] : null;
-      if (limitMs === null || !sub) continue;
-      out.push({ channel, sinceMs: this.#heardOnSid(sub.sid, now), limitMs });
-    }
-    return out;
-  }
-
   #bookStatus(ticker: string, now: number): BookStatus {
-    const v = this.#d.books.view(ticker);
     const sid = this.#live.orderbook_delta?.sid;
-    if (!v || v.lastUpdateMs === 0)
-      return { ticker, ageMs: null, fresh: false, staleReason: v?.staleReason ?? "no book" };
-    // Any frame on the book's sid with an unbroken seq proves the book is current up to then.
-    const heard = Math.max(v.lastUpdateMs, sid === undefined ? 0 : (this.#lastFrameBySid.get(sid) ?? 0));
-    const ageMs = now - heard;
-    const tooOld = ageMs > this.#d.config.maxBookAgeMs;
-    const open = this.#socket === "open";
-    return {
+    return bookStatus({
       ticker,
-      ageMs,
-      fresh: v.fresh && !tooOld && open,
-      staleReason: v.staleReason ?? (tooOld ? "too old" : open ? null : "disconnected"),
-    };
+      view: this.#d.books.view(ticker),
+      sidHeardMs: sid === undefined ? undefined : this.#lastFrameBySid.get(sid),
+      socketOpen: this.#socket === "open",
+      maxBookAgeMs: this.#d.config.maxBookAgeMs,
+      nowMs: now,
+    });
   }
 
   #booksFresh(): boolean {
@@ -719,12 +659,17 @@ export class FeedRuntime {
   }
 
   #entriesAllowed(): boolean {
-    return this.#running && !this.#breaker.tripped && this.#socket === "open" && this.#synced;
+    return entriesAllowed({
+      running: this.#running,
+      breaker: this.#breaker,
+      socketOpen: this.#socket === "open",
+      synced: this.#synced,
+    });
   }
 
   #maybeClearBreaker(): void {
-    if (!this.#breaker.tripped || this.#socket !== "open" || !this.#booksFresh()) return;
-    this.#setBreaker({ tripped: false, reason: null, sinceMs: null });
+    if (!breakerMayClear(this.#breaker, this.#socket === "open", () => this.#booksFresh())) return;
+    this.#setBreaker(closedBreaker());
     this.#downSinceMs = null;
     this.#d.log("feed.breaker_cleared");
   }
@@ -738,7 +683,11 @@ export class FeedRuntime {
     if (this.#socket === "open" && this.#lastFrameMs !== null && this.#booksFresh()) this.#downSinceMs = null;
     const now = this.#d.nowMs();
     return {
-      channels: this.#channelSilences(now),
+      channels: channelSilences(
+        this.#live,
+        (sid) => this.#heardOnSid(sid, now),
+        this.#d.config.channelSilenceMs,
+      ),
       probeAnsweredSentMs: this.#probeAnsweredSentMs,
       socket: this.#socket,
       openedAtMs: this.#openedAtMs,
