@@ -20,6 +20,7 @@ import { checkLiveness } from "./liveness.ts";
 import type { BookDepth, BookPort, FrameResult, OpenSocketResult, RestPort, SocketOpener } from "./ports.ts";
 import type { ProofRequest } from "./quiet-proof.ts";
 import { proofParams, proofsDue } from "./quiet-proof.ts";
+import { SidActivity } from "./sid-activity.ts";
 import { StaleResnapshots } from "./stale-resnapshot.ts";
 import type { Channel, LiveSubscriptions, SubscriptionCommand } from "./subscriptions.ts";
 import { applyConfirmed, isChannel, planSubscriptions, snapshotParams } from "./subscriptions.ts";
@@ -83,16 +84,8 @@ export class FeedRuntime {
   #synced = false;
   #busy = { connecting: false, syncing: false, refreshing: false, crossChecking: false };
   #lastFrameByType: Record<string, number> = {};
-  /** last frame on each sid, `ok` replies included: what proves its books current */
-  #lastFrameBySid = new Map<number, number>();
-  /** last frame on each sid other than an `ok` reply: what the channel silence limits watch */
-  #lastDataBySid = new Map<number, number>();
-  /** the last quiet-sid proof per sid on this socket */
-  #proofs = new Map<number, { sentMs: number; inFlight: boolean }>();
-  /** unanswered get_snapshot requests per sid on this socket */
-  #snapshotsInFlight = new Map<number, number>();
-  /** when each live sid was confirmed (silence is counted from here until its first frame) */
-  #subscribedAtBySid = new Map<number, number>();
+  /** per-sid frames, proofs and pending snapshots on this socket */
+  readonly #sids = new SidActivity();
   /** books the heartbeat has seen stale: since when, and the per-market backoff of its re-requests */
   readonly #staleBooks = new StaleResnapshots();
   #universeDueMs = 0;
@@ -389,11 +382,7 @@ export class FeedRuntime {
     this.#lastFrameMs = now;
     const r: FrameResult = this.#d.books.onFrame(text, now);
     if (r.type !== undefined) this.#lastFrameByType[r.type] = now;
-    if (r.sid > 0) {
-      this.#lastFrameBySid.set(r.sid, now);
-      // An `ok` answers our own command (a proof among them): it proves the seq, not that the channel streams.
-      if (r.type !== "ok") this.#lastDataBySid.set(r.sid, now);
-    }
+    this.#sids.frame(r.sid, r.type, now);
     for (const e of r.effects) {
       if (e.kind === "resync") this.#resync(e.sid, e.tickers);
       else this.#resubscribe(e.sid, `subscription error ${e.code}`);
@@ -462,11 +451,7 @@ export class FeedRuntime {
     delete next[entry[0] as Channel];
     this.#live = next;
     this.#synced = false;
-    this.#lastFrameBySid.delete(sid);
-    this.#lastDataBySid.delete(sid);
-    this.#proofs.delete(sid);
-    this.#snapshotsInFlight.delete(sid);
-    this.#subscribedAtBySid.delete(sid);
+    this.#sids.forget(sid);
     this.#count("resubscribes_requested");
     this.#d.log("feed.resubscribe", { channel: entry[0], sid, reason });
     void this.syncSubscriptions();
@@ -494,11 +479,7 @@ export class FeedRuntime {
     this.#probeAnsweredSentMs = null;
     this.#live = {};
     this.#synced = false;
-    this.#lastFrameBySid.clear();
-    this.#lastDataBySid.clear();
-    this.#proofs.clear();
-    this.#snapshotsInFlight.clear();
-    this.#subscribedAtBySid.clear();
+    this.#sids.clear();
     this.#staleBooks.clear();
     this.#downSinceMs ??= this.#d.nowMs();
     this.#d.books.resetConnection("reconnecting");
@@ -518,7 +499,7 @@ export class FeedRuntime {
       const msg = o.reply.msg as { sid?: unknown; channel?: unknown } | undefined;
       if (typeof msg?.sid !== "number") return false;
       sid = msg.sid;
-      this.#subscribedAtBySid.set(sid, this.#d.nowMs());
+      this.#sids.subscribed(sid, this.#d.nowMs());
     }
     this.#live = applyConfirmed(this.#live, c, sid);
     // delete_markets or unsubscribe confirmed: no more frames for those books, drop them.
@@ -574,12 +555,10 @@ export class FeedRuntime {
     sid: number,
     tickers: readonly string[],
   ): Promise<CommandOutcome> {
-    this.#snapshotsInFlight.set(sid, (this.#snapshotsInFlight.get(sid) ?? 0) + 1);
+    this.#sids.snapshotSent(sid);
     return session.send("update_subscription", snapshotParams(sid, tickers)).finally(() => {
-      if (session !== this.#session) return; // the map was cleared with the old socket
-      const n = (this.#snapshotsInFlight.get(sid) ?? 1) - 1;
-      if (n > 0) this.#snapshotsInFlight.set(sid, n);
-      else this.#snapshotsInFlight.delete(sid);
+      if (session !== this.#session) return; // the sids were cleared with the old socket
+      this.#sids.snapshotSettled(sid);
     });
   }
 
@@ -594,21 +573,8 @@ export class FeedRuntime {
     const session = this.#session;
     if (!sub || !session || this.#probeSentMs !== null) return;
     const wanted = new Set(this.#wanted);
-    const last = this.#proofs.get(sub.sid);
-    const due = proofsDue(
-      [
-        {
-          sid: sub.sid,
-          heardMs: this.#lastFrameBySid.get(sub.sid) ?? this.#subscribedAtBySid.get(sub.sid) ?? now,
-          markets: sub.markets.filter((t) => wanted.has(t)),
-          lastProofSentMs: last?.sentMs ?? null,
-          proofInFlight: last?.inFlight ?? false,
-          resyncPending: (this.#snapshotsInFlight.get(sub.sid) ?? 0) > 0,
-        },
-      ],
-      now,
-      this.#d.config.quietProofMs,
-    );
+    const markets = sub.markets.filter((t) => wanted.has(t));
+    const due = proofsDue([this.#sids.quietSid(sub.sid, markets, now)], now, this.#d.config.quietProofMs);
     for (const req of due) this.#sendProof(session, req, now);
   }
 
@@ -616,8 +582,7 @@ export class FeedRuntime {
   #sendProof(session: KalshiSession, req: ProofRequest, now: number): void {
     const params = proofParams(req);
     if (params === null) return;
-    const proof = { sentMs: now, inFlight: true };
-    this.#proofs.set(req.sid, proof);
+    const proof = this.#sids.proofSent(req.sid, now);
     this.#count("proofs_sent");
     void session.send("update_subscription", params).then((o) => {
       proof.inFlight = false;
@@ -638,7 +603,7 @@ export class FeedRuntime {
 
   /** Last data frame on `sid` (`ok` replies aside), else when it was subscribed, else now. */
   #heardOnSid(sid: number, now: number): number {
-    return this.#lastDataBySid.get(sid) ?? this.#subscribedAtBySid.get(sid) ?? now;
+    return this.#sids.heardDataMs(sid, now);
   }
 
   #bookStatus(ticker: string, now: number): BookStatus {
@@ -646,7 +611,7 @@ export class FeedRuntime {
     return bookStatus({
       ticker,
       view: this.#d.books.view(ticker),
-      sidHeardMs: sid === undefined ? undefined : this.#lastFrameBySid.get(sid),
+      sidHeardMs: sid === undefined ? undefined : this.#sids.lastFrameMs(sid),
       socketOpen: this.#socket === "open",
       maxBookAgeMs: this.#d.config.maxBookAgeMs,
       nowMs: now,
