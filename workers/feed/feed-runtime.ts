@@ -9,12 +9,14 @@
 import { nextBackoffMs } from "./backoff.ts";
 import type { BreakerState } from "./breaker.ts";
 import { breakerMayClear, closedBreaker, entriesAllowed, trippedBreaker } from "./breaker.ts";
+import { takeRandom, topsMatch } from "./cross-check.ts";
 import type { FeedConfig } from "./feed-config.ts";
 import { FeedCounters } from "./feed-counters.ts";
 import type { BookStatus, FeedStatus, SubscriptionStatus } from "./feed-status.ts";
 import { bookStatus, channelSilences, frameAgesByType, subscriptionStatuses } from "./feed-status.ts";
 import type { CommandOutcome, ServerError } from "./kalshi-session.ts";
 import { bindSocket, KalshiSession } from "./kalshi-session.ts";
+import { changesUniverse } from "./lifecycle-events.ts";
 import type { LivenessAction, LivenessState, SocketState } from "./liveness.ts";
 import { checkLiveness } from "./liveness.ts";
 import type { BookDepth, BookPort, FrameResult, OpenSocketResult, RestPort, SocketOpener } from "./ports.ts";
@@ -52,18 +54,6 @@ export interface FeedDeps {
 }
 
 export type { BookStatus, BreakerState, FeedStatus, SubscriptionStatus };
-
-/** Lifecycle events that change which markets qualify. */
-const UNIVERSE_EVENTS = new Set([
-  "created",
-  "activated",
-  "deactivated",
-  "close_date_updated",
-  "closed",
-  "determined",
-  "settled",
-  "price_level_structure_updated",
-]);
 
 export class FeedRuntime {
   readonly #d: FeedDeps;
@@ -278,18 +268,13 @@ export class FeedRuntime {
       const fresh = this.#wanted.filter((t) => this.#bookStatus(t, now).fresh);
       const n = Math.min(this.#d.config.crossCheckSample, fresh.length);
       for (let i = 0; i < n; i++) {
-        const pick = fresh.splice(Math.floor(this.#d.random() * fresh.length), 1)[0];
+        const pick = takeRandom(fresh, this.#d.random());
         if (pick === undefined) break;
         const rest = await this.#d.rest.orderbookTop(pick);
         const ours = this.#d.books.view(pick)?.top;
         if (!rest || !ours) continue;
         this.#count("cross_checks");
-        const same =
-          rest.yesBid === ours.yesBid &&
-          rest.noBid === ours.noBid &&
-          rest.yesBidSize === ours.yesBidSize &&
-          rest.noBidSize === ours.noBidSize;
-        if (!same) {
+        if (!topsMatch(rest, ours)) {
           this.#count("cross_check_mismatches");
           this.#logOnce("cross_check_mismatch", JSON.stringify({ ticker: pick, rest, ours }));
         }
@@ -407,16 +392,7 @@ export class FeedRuntime {
 
   #onLifecycle(text: string, now: number): void {
     this.#count("lifecycle_events");
-    let eventType: unknown;
-    try {
-      const v = JSON.parse(text) as { msg?: { event_type?: unknown } };
-      eventType = v.msg?.event_type;
-    } catch {
-      return;
-    }
-    if (typeof eventType === "string" && UNIVERSE_EVENTS.has(eventType)) {
-      this.#universeDueMs = now; // the next heartbeat refreshes; bursts of events coalesce
-    }
+    if (changesUniverse(text)) this.#universeDueMs = now; // the next heartbeat refreshes; bursts of events coalesce
   }
 
   /** An error frame no command claims: counted per code, logged once per code with a sample. */
