@@ -169,31 +169,36 @@ export class FeedRuntime {
         this.#socket = "idle";
         return;
       }
-      const session = new KalshiSession(
-        { send: (s) => r.socket.send(s), close: (c, why) => r.socket.close(c, why) },
-        {
-          onFrame: (text) => this.#onFrame(text),
-          onClose: (code, why) => this.#onClose(session, code, why),
-          onServerError: (e) => this.#onServerError(e),
-          onHandlerError: (err) => this.#logOnce("handler_error", String(err)),
-        },
-        { nowMs: this.#d.nowMs, timeoutMs: this.#d.config.commandTimeoutMs },
-      );
-      bindSocket(r.socket, session);
-      this.#session = session;
-      this.#socket = "open";
-      this.#openedAtMs = now;
-      this.#lastFrameMs = null;
-      this.#nextReconnectAtMs = null;
-      this.#d.log("feed.connected", { attempt: this.#attempt, reason });
+      this.#attach(r.socket, now, reason);
     } finally {
       this.#busy.connecting = false;
     }
-    if (this.#socket === "open") {
+    if (this.#isOpen()) {
       await this.syncSubscriptions();
       const ok = await this.#d.rest.reconcilePrivate();
       this.#count(ok ? "reconciles" : "reconcile_failures");
     }
+  }
+
+  /** Wraps an accepted socket in a session and makes it the current one. */
+  #attach(socket: WebSocket, now: number, reason: string): void {
+    const session = new KalshiSession(
+      { send: (s) => socket.send(s), close: (c, why) => socket.close(c, why) },
+      {
+        onFrame: (text) => this.#onFrame(text),
+        onClose: (code, why) => this.#onClose(session, code, why),
+        onServerError: (e) => this.#onServerError(e),
+        onHandlerError: (err) => this.#logOnce("handler_error", String(err)),
+      },
+      { nowMs: this.#d.nowMs, timeoutMs: this.#d.config.commandTimeoutMs },
+    );
+    bindSocket(socket, session);
+    this.#session = session;
+    this.#socket = "open";
+    this.#openedAtMs = now;
+    this.#lastFrameMs = null;
+    this.#nextReconnectAtMs = null;
+    this.#d.log("feed.connected", { attempt: this.#attempt, reason });
   }
 
   /** Sends the commands that make the socket's subscriptions match `wanted`, until in sync. */
@@ -597,6 +602,11 @@ export class FeedRuntime {
   #booksFresh(): boolean {
     const now = this.#d.nowMs();
     return this.#synced && this.#wanted.every((t) => this.#bookStatus(t, now).fresh);
+  }
+
+  /** Read through a method so narrowing from an earlier assignment does not hide later changes. */
+  #isOpen(): boolean {
+    return this.#socket === "open";
   }
 
   #entriesAllowed(): boolean {
