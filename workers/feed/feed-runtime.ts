@@ -4,7 +4,9 @@
  * universe, resyncs, quiet-sid proofs, the REST cross-check and the disconnect breaker.
  * Everything it touches comes in through `FeedDeps` (clock, randomness, storage, REST, books,
  * socket), so the Durable Object (`feed-object.ts`) only builds the deps, forwards RPCs and
- * arms the alarm, and tests can drive every path with fakes.
+ * arms the alarm, and tests can drive every path with fakes. The decisions and the state they
+ * need live in modules next to it (liveness, breaker, stale-resnapshot, sid-activity, quiet-proof,
+ * feed-status, feed-counters, ...); this class carries their answers out.
  */
 import { nextBackoffMs } from "./backoff.ts";
 import type { BreakerState } from "./breaker.ts";
