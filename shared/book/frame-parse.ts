@@ -84,7 +84,7 @@ export interface ParsedInvalid {
 export type ParsedFrame = ParsedDelta | ParsedSnapshot | ParsedMessage | ParsedInvalid;
 
 /**
- * The book key. Like the zod schemas in ws-messages.ts: any non-empty string (the spec's
+ * The book key. Like the zod schemas in ws-messages.ts, every non-empty string is accepted (the spec's
  * `^[A-Z0-9-]+$` is broken by its own examples, e.g. `FED-23DEC-T3.00`).
  */
 export function isValidTicker(t: unknown): t is string {

@@ -28,6 +28,7 @@ import {
   startTestSim,
   T0,
   USER_ID,
+  whenUpgraded,
 } from "../server/test-support.ts";
 
 /** The exchange start time, the test key pair and its user: the simulator tests' own. */
@@ -207,27 +208,10 @@ export class WsRecorder {
 
   /** Opens a socket with the given upgrade headers; rejects with `{status, body}` when refused. */
   static open(url: string, headers: Record<string, string>): Promise<WsRecorder> {
+    const ws = new WebSocket(url, { headers });
+    const rec = new WsRecorder(ws); // listens before the upgrade completes, so no frame is missed
     return within(
-      new Promise<WsRecorder>((resolve, reject) => {
-        const ws = new WebSocket(url, { headers });
-        const rec = new WsRecorder(ws);
-        ws.once("open", () => resolve(rec));
-        ws.once("unexpected-response", (_req, res) => {
-          let text = "";
-          res.on("data", (d: Buffer) => {
-            text += d.toString();
-          });
-          res.on("end", () =>
-            reject(
-              Object.assign(new Error(`upgrade refused: ${res.statusCode}`), {
-                status: res.statusCode,
-                body: text,
-              }),
-            ),
-          );
-        });
-        ws.once("error", reject);
-      }),
+      whenUpgraded(ws).then(() => rec),
       5_000,
       "the WebSocket upgrade",
     );
@@ -248,7 +232,7 @@ export class WsRecorder {
   }
 
   /**
-   * The first validated message matching `pred` received after frame index `from` (default: any
+   * The first validated message matching `pred` received after frame index `from` (by default every
    * already recorded frame counts too). Fails after `ms`.
    */
   waitFor<T extends WsMessage>(

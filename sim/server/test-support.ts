@@ -97,6 +97,31 @@ export async function api(
 export type Frame = Record<string, unknown>;
 
 /** A WebSocket client whose frames are queued; `next()` awaits the next one. */
+/**
+ * Resolves when `ws` is open; rejects with an Error carrying the HTTP `status` and `body` when the
+ * simulator refuses the upgrade (e.g. Kalshi's 401 body), or with the socket error.
+ */
+export function whenUpgraded(ws: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("unexpected-response", (_req, res) => {
+      let text = "";
+      res.on("data", (d: Buffer) => {
+        text += d.toString();
+      });
+      res.on("end", () =>
+        reject(
+          Object.assign(new Error(`upgrade refused: ${res.statusCode}`), {
+            status: res.statusCode,
+            body: text,
+          }),
+        ),
+      );
+    });
+    ws.once("error", reject);
+  });
+}
+
 export class WsClient {
   readonly ws: WebSocket;
   private readonly queue: Frame[] = [];
@@ -125,26 +150,9 @@ export class WsClient {
     t: TestSim,
     headers = signedHeaders("GET", "/trade-api/ws/v2", t.authNow.ms),
   ): Promise<WsClient> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(t.sim.wsUrl, { headers });
-      const c = new WsClient(ws);
-      ws.once("open", () => resolve(c));
-      ws.once("unexpected-response", (_req, res) => {
-        let text = "";
-        res.on("data", (d: Buffer) => {
-          text += d.toString();
-        });
-        res.on("end", () =>
-          reject(
-            Object.assign(new Error(`upgrade refused ${res.statusCode}`), {
-              status: res.statusCode,
-              body: text,
-            }),
-          ),
-        );
-      });
-      ws.once("error", reject);
-    });
+    const ws = new WebSocket(t.sim.wsUrl, { headers });
+    const c = new WsClient(ws); // listens before the upgrade completes, so no frame is missed
+    return whenUpgraded(ws).then(() => c);
   }
 
   next(): Promise<Frame> {
