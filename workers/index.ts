@@ -5,7 +5,7 @@
 import { createAdminApp, feedFor } from "./admin/app.ts";
 import { feedKeepAlive, jobFor } from "./cron/schedule.ts";
 
-export { FeedObject } from "./feed/feed-object.ts";
+export { AccountObject } from "./account/account-object.ts";
 
 const app = createAdminApp();
 

@@ -9,9 +9,9 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import snapshotFixture from "../../shared/kalshi/fixtures/ws_orderbook_snapshot.json" with { type: "json" };
+import type { AccountObject } from "../../workers/account/account-object.ts";
 import { frameHandlerBookPort } from "../../workers/feed/book-port.ts";
 import { FeedConfig } from "../../workers/feed/feed-config.ts";
-import type { FeedObject } from "../../workers/feed/feed-object.ts";
 import type { BookPort, BookView, RestPort, SocketOpener } from "../../workers/feed/ports.ts";
 import type { MarketInfo } from "../../workers/feed/universe.ts";
 
@@ -223,13 +223,13 @@ interface SetupOptions {
 }
 
 function setup(name: string, books: BookPort = new FakeBooks(), opts: SetupOptions = {}) {
-  const stub = env.FEED.getByName(name);
+  const stub = env.ACCOUNT.getByName(name);
   const kalshi = new FakeKalshi();
   const clock = { now: 1_000_000 };
   const universe = { markets: opts.markets ?? [market()] };
   const logs: { event: string; data?: Record<string, unknown> }[] = [];
   const install = () =>
-    runInDurableObject(stub, (o: FeedObject) =>
+    runInDurableObject(stub, (o: AccountObject) =>
       o.__useDeps({
         nowMs: () => clock.now,
         random: () => 0,
@@ -260,7 +260,7 @@ function setup(name: string, books: BookPort = new FakeBooks(), opts: SetupOptio
   return { stub, kalshi, books, clock, universe, logs, install, beat, beatFor, act };
 }
 
-describe("FeedObject", () => {
+describe("AccountObject", () => {
   it("connects, loads the universe and subscribes every channel, orderbook with use_yes_price", async () => {
     const t = setup("subscribe");
     await t.install();
@@ -497,7 +497,7 @@ describe("FeedObject", () => {
     t.universe.markets = [market(TICKER)];
     t.kalshi.mute = true;
     // Not awaited: the muted command would hold the call until its (wall-clock) timeout.
-    await runInDurableObject(t.stub, (o: FeedObject) => {
+    await runInDurableObject(t.stub, (o: AccountObject) => {
       void o.__runtime().refreshUniverse();
     });
     await t.act(() => {});
@@ -720,7 +720,7 @@ describe("FeedObject", () => {
     await t.install();
     // Running without arming (start() arms an alarm for now, which workerd fires on its own);
     // then the alarm handler itself, awaited.
-    await runInDurableObject(t.stub, async (o: FeedObject) => {
+    await runInDurableObject(t.stub, async (o: AccountObject) => {
       o.__runtime().start();
       await o.alarm();
     });

@@ -14,9 +14,9 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseCount, parsePrice } from "../../shared/kalshi/units.ts";
 import { SimControlClient } from "../../sim/control-client.ts";
+import type { AccountObject } from "../../workers/account/account-object.ts";
 import { lazySigner, restClientFor } from "../../workers/feed/feed-adapters.ts";
 import { FeedConfig } from "../../workers/feed/feed-config.ts";
-import type { FeedObject } from "../../workers/feed/feed-object.ts";
 import type { BookDepth } from "../../workers/feed/ports.ts";
 import { kalshiRestPort } from "../../workers/feed/rest-port.ts";
 
@@ -42,13 +42,13 @@ interface LogLine {
 }
 
 function setup(name: string) {
-  const stub = env.FEED.getByName(name);
+  const stub = env.ACCOUNT.getByName(name);
   const clock = { now: 1_000_000 };
   const logs: LogLine[] = [];
   /** Called on every log line, inside the object, with the runtime at that instant. */
-  let onLog: ((l: LogLine, o: FeedObject) => void) | undefined;
+  let onLog: ((l: LogLine, o: AccountObject) => void) | undefined;
   const install = () =>
-    runInDurableObject(stub, (o: FeedObject) =>
+    runInDurableObject(stub, (o: AccountObject) =>
       o.__useDeps({
         // The real REST port; a short request timeout because each request's AbortSignal.timeout
         // timer keeps the object from being evicted until it expires (10 s by default).
@@ -67,20 +67,20 @@ function setup(name: string) {
       }),
     );
   /** Resolves when the object has handled every frame the simulator sent so far. */
-  const barrier = () => runInDurableObject(stub, (o: FeedObject) => o.__runtime().barrier());
+  const barrier = () => runInDurableObject(stub, (o: AccountObject) => o.__runtime().barrier());
   /**
    * One heartbeat, awaited to the end (REST included). The tests drive the runtime's `tick`
    * themselves instead of the alarm: an alarm armed for "now" fires on its own in workerd, and
    * the test could not tell when its REST calls finish.
    */
   const beat = async () => {
-    await runInDurableObject(stub, (o: FeedObject) => o.__runtime().tick());
+    await runInDurableObject(stub, (o: AccountObject) => o.__runtime().tick());
     await barrier();
   };
   const boot = async () => {
     await stepSim(3); // the market makers quote on the first steps after a reset
     await install();
-    await runInDurableObject(stub, (o: FeedObject) => o.__runtime().start());
+    await runInDurableObject(stub, (o: AccountObject) => o.__runtime().start());
     await beat();
     const s = await stub.status();
     expect(s.socket).toBe("open");
@@ -255,7 +255,7 @@ describe("feed object recovers from the simulator's faults", () => {
     const ticker = first.wanted[0] as string;
     await control.stallFeed(true);
     await stepSim(10); // these deltas are lost
-    const tick = () => runInDurableObject(t.stub, (o: FeedObject) => o.__runtime().tick());
+    const tick = () => runInDurableObject(t.stub, (o: AccountObject) => o.__runtime().tick());
     t.clock.now += 6_000;
     await tick(); // the orderbook sid quiet past quietProofMs: a proof, whose ok the stall drops too
     let s = await t.stub.status();
@@ -290,7 +290,7 @@ describe("feed object recovers from the simulator's faults", () => {
     // workerd will not evict an object holding an outbound WebSocket ("still has active
     // references", even with webSockets: "close"); a real restart drops it anyway, so the object
     // closes it first here. There is no pre-eviction hook to do it from (feed-object.ts).
-    await runInDurableObject(t.stub, (o: FeedObject) => o.__runtime().dropSocket("evicting"));
+    await runInDurableObject(t.stub, (o: AccountObject) => o.__runtime().dropSocket("evicting"));
     await untilClosed(t);
     await evictDurableObject(t.stub);
     const s = await t.stub.status();

@@ -11,7 +11,7 @@ import { DASHBOARD_HTML } from "./dashboard.ts";
 type AppEnv = { Bindings: Env };
 
 export function feedFor(env: Env) {
-  return env.FEED.getByName(env.ACCOUNT || "default");
+  return env.ACCOUNT.getByName(env.ACCOUNT_NAME || "default");
 }
 
 export function createAdminApp() {

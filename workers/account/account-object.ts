@@ -17,18 +17,18 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { RequestSigner } from "../../shared/kalshi/rest-client.ts";
-import { frameHandlerBookPort } from "./book-port.ts";
-import { lazySigner, restClientFor, signedSocketOpener } from "./feed-adapters.ts";
-import type { FeedConfig } from "./feed-config.ts";
-import { DEFAULT_FEED_CONFIG } from "./feed-config.ts";
-import type { FeedDeps, FeedStatus } from "./feed-runtime.ts";
-import { FeedRuntime } from "./feed-runtime.ts";
-import type { BookDepth } from "./ports.ts";
-import { kalshiRestPort } from "./rest-port.ts";
+import { frameHandlerBookPort } from "../feed/book-port.ts";
+import { lazySigner, restClientFor, signedSocketOpener } from "../feed/feed-adapters.ts";
+import type { FeedConfig } from "../feed/feed-config.ts";
+import { DEFAULT_FEED_CONFIG } from "../feed/feed-config.ts";
+import type { FeedDeps, FeedStatus } from "../feed/feed-runtime.ts";
+import { FeedRuntime } from "../feed/feed-runtime.ts";
+import type { BookDepth } from "../feed/ports.ts";
+import { kalshiRestPort } from "../feed/rest-port.ts";
 
-export type { FeedStatus } from "./feed-runtime.ts";
+export type { FeedStatus } from "../feed/feed-runtime.ts";
 
-export class FeedObject extends DurableObject<Env> {
+export class AccountObject extends DurableObject<Env> {
   #rt: FeedRuntime;
   #config: FeedConfig = DEFAULT_FEED_CONFIG;
   #signer: RequestSigner | null = null;
