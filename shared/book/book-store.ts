@@ -17,25 +17,17 @@
  * Written to by `frame-handler.ts`; read by the strategy through `view` / `isFresh`.
  */
 
+import type { StaleReason } from "../domain.ts";
 import { isOnGrid, type TickGrid } from "../kalshi/tick-grid.ts";
 import type { CountUnits, PriceUnits } from "../kalshi/units.ts";
 import { PRICE_SCALE } from "../kalshi/units.ts";
 import { hashTicker } from "./fast-json.ts";
 import type { ParsedSnapshot } from "./frame-parse.ts";
-import type { BookSide, Level, TopOfBook } from "./order-book.ts";
+import type { BookSide, LadderTops, Level } from "./order-book.ts";
 import { DELTA_OK, OrderBook } from "./order-book.ts";
 
-/** Why a book cannot be used. */
-export type StaleReason =
-  | "no_snapshot"
-  | "gap"
-  | "over_remove"
-  | "off_grid"
-  | "bad_frame"
-  | "sid_mismatch"
-  | "disconnected"
-  | "unsubscribed"
-  | "subscription_error";
+/** Why a book cannot be used (one vocabulary: shared/domain.ts). */
+export type { StaleReason };
 
 /** Is this YES-leg price on the market's tick grid? (adapt `isOnGrid(grid, p)` from tick-grid.ts) */
 export type GridCheck = (yesPrice: PriceUnits) => boolean;
@@ -114,7 +106,7 @@ export class MarketBook {
 }
 
 /** What the strategy reads. Prices are -1 and sizes 0 on an empty side. */
-export interface BookView extends TopOfBook {
+export interface StoreView extends LadderTops {
   readonly ticker: string;
   readonly stale: boolean;
   readonly staleReason: StaleReason | null;
@@ -421,6 +413,11 @@ export class BookStore {
     this.effects.push(effect);
   }
 
+  /** Anything for `drainEffects` to return? Cheap: the hot path asks after every frame. */
+  hasEffects(): boolean {
+    return this.effects.length > 0 || this.pending.size > 0;
+  }
+
   /** Effects since the last call, with snapshot requests coalesced per sid. */
   drainEffects(): FeedEffect[] {
     const out = this.effects;
@@ -445,7 +442,7 @@ export class BookStore {
     return m !== undefined && !m.stale && this.ageMs(m, nowMs) <= maxAgeMs;
   }
 
-  view(ticker: string, nowMs: number): BookView | undefined {
+  view(ticker: string, nowMs: number): StoreView | undefined {
     const m = this.market(ticker);
     if (m === undefined) return undefined;
     return {

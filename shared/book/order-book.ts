@@ -189,7 +189,7 @@ export class Ladder {
 export type BookSide = "yes" | "no";
 
 /** Best bid and derived best ask of both legs; prices -1 and sizes 0 when the side is empty. */
-export interface TopOfBook {
+export interface LadderTops {
   readonly yesBid: PriceUnits;
   readonly yesBidSize: CountUnits;
   readonly yesAsk: PriceUnits;
@@ -231,7 +231,7 @@ export class OrderBook {
     this.no.release();
   }
 
-  top(): TopOfBook {
+  top(): LadderTops {
     const yesBid = this.yes.bestPrice();
     const noBid = this.no.bestPrice();
     return {
