@@ -17,7 +17,7 @@
  *   `redirect` failure.
  * - The signed path is the URL's pathname: it includes `/trade-api/v2` and never the query.
  *
- * Used by the executor (writes), the feed object and cron (reads, reconciliation).
+ * Used by the executor (writes), market data, the order path and cron (reads, reconciliation).
  */
 import { z } from "zod";
 import { badResponse, classifyHttp, classifyThrown, type Failure, truncate, writeOutcome } from "./errors.ts";
@@ -33,12 +33,14 @@ import {
   CreateOrderV2Response,
   type DecreaseOrderV2Request,
   DecreaseOrderV2Response,
+  type EventData,
   type EventPosition,
   ExchangeStatus,
   type Fill,
   GetAccountApiLimitsResponse,
   GetAccountEndpointCostsResponse,
   GetBalanceResponse,
+  GetEventResponse,
   GetExchangeScheduleResponse,
   GetFillsResponse,
   GetMarketOrderbookResponse,
@@ -50,6 +52,7 @@ import {
   GetPositionsResponse,
   GetSeriesResponse,
   GetSettlementsResponse,
+  GetUserDataTimestampResponse,
   Market,
   type MarketPosition,
   type Order,
@@ -491,6 +494,16 @@ export class KalshiRestClient {
     return r.ok ? { ok: true, value: r.value.series } : r;
   }
 
+  /** `GET /events/{event_ticker}` (markets not nested): the event's `series_ticker`. */
+  async getEvent(eventTicker: string): Promise<Result<EventData>> {
+    const r = await this.read({
+      path: `/events/${encodeURIComponent(eventTicker)}`,
+      query: { with_nested_markets: false },
+      schema: GetEventResponse,
+    });
+    return r.ok ? { ok: true, value: r.value.event } : r;
+  }
+
   // ---------- orders (V2 writes) ----------
 
   /**
@@ -742,6 +755,26 @@ export class KalshiRestClient {
 
   getExchangeSchedule(): Promise<Result<GetExchangeScheduleResponse>> {
     return this.read({ path: "/exchange/schedule", schema: GetExchangeScheduleResponse });
+  }
+
+  /**
+   * `GET /exchange/user_data_timestamp` as Unix ms: the REST portfolio view (orders, fills,
+   * positions) is current up to this instant. An order sent before it and absent from the list
+   * was not accepted.
+   */
+  async getUserDataTimestamp(): Promise<Result<number>> {
+    const r = await this.read({
+      path: "/exchange/user_data_timestamp",
+      schema: GetUserDataTimestampResponse,
+    });
+    if (!r.ok) return r;
+    const ms = Date.parse(r.value.as_of_time);
+    if (Number.isNaN(ms))
+      return {
+        ok: false,
+        failure: badResponse(200, `as_of_time ${truncate(r.value.as_of_time, 40)} is not a timestamp`),
+      };
+    return { ok: true, value: ms };
   }
 
   getAccountLimits(): Promise<Result<GetAccountApiLimitsResponse>> {

@@ -148,6 +148,20 @@ export type Series = z.infer<typeof Series>;
 export const GetSeriesResponse = z.object({ series: Series });
 export type GetSeriesResponse = z.infer<typeof GetSeriesResponse>;
 
+/** `GET /events/{event_ticker}`: the event names its series (where the fee parameters live). */
+export const EventData = z.object({
+  event_ticker: z.string(),
+  series_ticker: z.string(),
+  title: z.string().optional(),
+  sub_title: z.string().optional(),
+  mutually_exclusive: z.boolean().optional(),
+  collateral_return_type: z.string().optional(),
+});
+export type EventData = z.infer<typeof EventData>;
+
+export const GetEventResponse = z.object({ event: EventData });
+export type GetEventResponse = z.infer<typeof GetEventResponse>;
+
 // ---------- orders (V2 writes) ----------
 
 export const TimeInForce = z.enum(["fill_or_kill", "good_till_canceled", "immediate_or_cancel"]);
@@ -444,6 +458,10 @@ export const GetExchangeScheduleResponse = z.object({
   }),
 });
 export type GetExchangeScheduleResponse = z.infer<typeof GetExchangeScheduleResponse>;
+
+/** `GET /exchange/user_data_timestamp`: how fresh the REST portfolio view is (it lags the matching engine). */
+export const GetUserDataTimestampResponse = z.object({ as_of_time: z.string() });
+export type GetUserDataTimestampResponse = z.infer<typeof GetUserDataTimestampResponse>;
 
 export const BucketLimit = z.object({ refill_rate: int, bucket_capacity: int });
 export type BucketLimit = z.infer<typeof BucketLimit>;

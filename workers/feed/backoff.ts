@@ -1,7 +1,7 @@
 /**
  * Reconnect backoff: exponential from `baseMs` doubling to `maxMs`, with jitter added on
  * top so a fleet of objects does not reconnect in lockstep. Pure; `random` is injected
- * (a number in [0, 1)). Called by the feed object when the socket drops or a connect fails.
+ * (a number in [0, 1)). Called by market data when the socket drops or a connect fails.
  */
 
 export interface BackoffBounds {

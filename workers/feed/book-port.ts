@@ -1,20 +1,20 @@
 /**
- * The real `BookPort`: the feed runtime's view of shared/book's `FrameHandler` and `BookStore`.
- * A raw frame goes in; out come its type and sid (for liveness), and the store's effects turned
- * into runtime effects (`get_snapshot` -> resync, terminal subscription error -> resubscribe).
+ * The real `BookPort`: the market-data module's view of shared/book's `FrameHandler` and
+ * `BookStore`. A raw frame goes in; out come its type and sid (for liveness), the market whose
+ * book it was about or the validated message it carried (for the account object to route), and
+ * the store's effects turned into feed effects (`get_snapshot` -> resync, terminal subscription
+ * error -> resubscribe). The result object is reused: nothing is allocated for a book frame.
  * Book views, full depth and flat counters (frames by type, parse failures by kind, gaps,
  * resyncs, ...) are read from the store. Bad input is counted and reported once per kind by the
  * handler (logged here with its sample) and marks the book it was about stale; `onFrame`
- * never throws. Built by the feed object (`feed-object.ts`); the runtime only sees the port.
+ * never throws. Built by the account object (`account-object.ts`); market data only sees the port.
  */
 
 import { gridCheck } from "../../shared/book/book-store.ts";
 import type { HandlerFailureKind } from "../../shared/book/frame-handler.ts";
 import { FrameHandler } from "../../shared/book/frame-handler.ts";
-import { safeParseTickGrid } from "../../shared/kalshi/tick-grid.ts";
-import { formatPrice } from "../../shared/kalshi/units.ts";
-import type { BookDepth, BookEffect, BookPort, BookView, FrameResult } from "./ports.ts";
-import type { MarketInfo } from "./universe.ts";
+import type { MarketInfo } from "../../shared/domain.ts";
+import type { BookDepth, BookEffect, BookPort, FrameResult, StoredBook } from "./ports.ts";
 
 export interface FrameHandlerBookPortOptions {
   nowMs: () => number;
@@ -42,6 +42,7 @@ export function frameHandlerBookPort(opts: FrameHandlerBookPortOptions): BookPor
   let resubscribes = 0;
 
   const effectsOf = (): readonly BookEffect[] => {
+    if (!store.hasEffects()) return NO_EFFECTS;
     const raw = store.drainEffects();
     if (raw.length === 0) return NO_EFFECTS;
     const out: BookEffect[] = [];
@@ -55,18 +56,37 @@ export function frameHandlerBookPort(opts: FrameHandlerBookPortOptions): BookPor
     return out;
   };
 
+  // One result object for every frame (read before the next frame, see FrameResult).
+  const result: FrameResult = {
+    type: undefined,
+    sid: 0,
+    bookTicker: null,
+    message: null,
+    effects: NO_EFFECTS,
+  };
+
   return {
     handler,
 
     onFrame(text: string, nowMs: number): FrameResult {
       const o = handler.handle(text, nowMs);
-      const type = handler.lastType;
-      if (o.kind === "book") return { type, sid: o.market.sid, effects: effectsOf() };
-      if (o.kind === "message") {
+      result.type = handler.lastType;
+      if (o.kind === "book") {
+        result.sid = o.market.sid;
+        result.bookTicker = o.market.ticker;
+        result.message = null;
+      } else if (o.kind === "message") {
         const m = o.message as { sid?: unknown };
-        return { type, sid: typeof m.sid === "number" ? m.sid : 0, effects: effectsOf() };
+        result.sid = typeof m.sid === "number" ? m.sid : 0;
+        result.bookTicker = null;
+        result.message = o.message;
+      } else {
+        result.sid = 0;
+        result.bookTicker = null;
+        result.message = null;
       }
-      return { type, sid: 0, effects: effectsOf() };
+      result.effects = effectsOf();
+      return result;
     },
 
     resetConnection(): void {
@@ -88,21 +108,10 @@ export function frameHandlerBookPort(opts: FrameHandlerBookPortOptions): BookPor
     },
 
     setMarketInfo(markets: readonly MarketInfo[]): void {
-      for (const m of markets) {
-        if (!wanted.has(m.ticker) || m.priceRanges.length === 0) continue;
-        const g = safeParseTickGrid(
-          m.priceRanges.map((r) => ({
-            start: formatPrice(r.start),
-            end: formatPrice(r.end),
-            step: formatPrice(r.step),
-          })),
-        );
-        if (g.ok) store.setGrid(m.ticker, gridCheck(g.grid));
-        else opts.log("feed.bad_grid", { ticker: m.ticker, error: g.error });
-      }
+      for (const m of markets) if (wanted.has(m.ticker)) store.setGrid(m.ticker, gridCheck(m.grid));
     },
 
-    view(ticker: string): BookView | undefined {
+    view(ticker: string): StoredBook | undefined {
       if (!wanted.has(ticker)) return undefined;
       const now = opts.nowMs();
       const v = store.view(ticker, now);
@@ -112,7 +121,7 @@ export function frameHandlerBookPort(opts: FrameHandlerBookPortOptions): BookPor
         fresh: !v.stale,
         staleReason: v.staleReason,
         // The last moment the book was confirmed current (its own update or an in-order frame on its sid).
-        lastUpdateMs: everUpdated && Number.isFinite(v.ageMs) ? now - v.ageMs : 0,
+        confirmedAtMs: everUpdated && Number.isFinite(v.ageMs) ? now - v.ageMs : 0,
         top: {
           yesBid: v.yesBid < 0 ? null : v.yesBid,
           yesBidSize: v.yesBidSize,

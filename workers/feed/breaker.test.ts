@@ -1,8 +1,8 @@
 /**
- * Node tests of the feed's breaker states and entry gate (`breaker.ts`).
+ * Node tests of the feed's breaker states (`breaker.ts`).
  */
 import { describe, expect, it } from "vitest";
-import { breakerMayClear, closedBreaker, entriesAllowed, trippedBreaker } from "./breaker.ts";
+import { breakerMayClear, closedBreaker, trippedBreaker } from "./breaker.ts";
 
 describe("breaker", () => {
   it("records the reason and the time it tripped", () => {
@@ -36,20 +36,5 @@ describe("breaker", () => {
     breakerMayClear(trippedBreaker("down", 0), false, fresh);
     breakerMayClear(closedBreaker(), true, fresh);
     expect(asked).toBe(0);
-  });
-});
-
-describe("entriesAllowed", () => {
-  const ok = { running: true, breaker: closedBreaker(), socketOpen: true, synced: true };
-  it("allows entries on a running, synced, open feed with the breaker closed", () => {
-    expect(entriesAllowed(ok)).toBe(true);
-  });
-  it.each([
-    ["stopped", { running: false }],
-    ["the breaker tripped", { breaker: trippedBreaker("down", 0) }],
-    ["the socket not open", { socketOpen: false }],
-    ["subscriptions not synced", { synced: false }],
-  ])("refuses entries with %s", (_why, over) => {
-    expect(entriesAllowed({ ...ok, ...over })).toBe(false);
   });
 });

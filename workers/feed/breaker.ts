@@ -1,8 +1,8 @@
 /**
- * The feed's disconnect breaker and entry gate, pure. The liveness decision (`liveness.ts`) says
- * when to trip; this module builds the states, says when a tripped breaker may clear (socket open
- * and every wanted book fresh again, so entries resume only on fresh snapshots) and whether the
- * strategy may open positions at all. `feed-runtime.ts` holds the state and persists it.
+ * The feed's disconnect breaker, pure. The liveness decision (`liveness.ts`) says when to trip;
+ * this module builds the states and says when a tripped breaker may clear (socket open and every
+ * wanted book fresh again, so entries resume only on fresh snapshots). `market-data.ts` holds the
+ * state and persists it; it is one input of the account's trading state.
  */
 
 export interface BreakerState {
@@ -27,17 +27,4 @@ export function trippedBreaker(reason: string, nowMs: number): BreakerState {
  */
 export function breakerMayClear(b: BreakerState, socketOpen: boolean, booksFresh: () => boolean): boolean {
   return b.tripped && socketOpen && booksFresh();
-}
-
-export interface EntryGate {
-  running: boolean;
-  breaker: BreakerState;
-  socketOpen: boolean;
-  /** the socket's subscriptions match the wanted set */
-  synced: boolean;
-}
-
-/** Entries need a running feed, no tripped breaker, an open socket and synced subscriptions. */
-export function entriesAllowed(g: EntryGate): boolean {
-  return g.running && !g.breaker.tripped && g.socketOpen && g.synced;
 }

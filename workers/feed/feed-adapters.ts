@@ -1,11 +1,11 @@
 /**
- * The env-facing pieces of the feed object: URLs from KALSHI_ENV / KALSHI_SIM_URL
- * (`baseUrlsFor`), one lazily imported signer, the signed WebSocket opener (`fetch` with
- * `Upgrade: websocket`, re-signed on every connect) and the REST client. The real ports are
- * `book-port.ts` and `rest-port.ts`; the two stand-ins at the end (a counting book port that
- * never reports a fresh book, a failing REST port) remain for tests of the runtime alone.
+ * The env-facing pieces of market data: URLs from KALSHI_ENV / KALSHI_SIM_URL (`baseUrlsFor`),
+ * one lazily imported signer, the signed WebSocket opener (`fetch` with `Upgrade: websocket`,
+ * re-signed on every connect; a refused upgrade is reported with its status and Kalshi's error
+ * code, so a wrong key shows as such in the status) and the REST client.
  */
 import { KalshiSigner, WS_SIGN_PATH } from "../../shared/kalshi/auth.ts";
+import { parseKalshiErrorBody } from "../../shared/kalshi/errors.ts";
 import { RateLimiter } from "../../shared/kalshi/rate-limiter.ts";
 import type { KalshiEnv, RequestSigner } from "../../shared/kalshi/rest-client.ts";
 import { baseUrlsFor, KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
@@ -45,6 +45,19 @@ export function lazySigner(keyId: string, pem: string): RequestSigner {
   };
 }
 
+/**
+ * Kalshi's error code from a refused upgrade's body. The 401 body wraps a gRPC status whose
+ * detail names the cause (`... desc = INCORRECT_API_KEY_SIGNATURE`): that name is more useful
+ * to the operator than the generic `authentication_error`, so it wins when present.
+ */
+export function refusalCode(bodyText: string): string | undefined {
+  const parsed = parseKalshiErrorBody(bodyText);
+  const detail = parsed?.details ?? "";
+  const m = /desc = ([A-Z][A-Z0-9_]+)/.exec(detail) ?? /\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\b/.exec(detail);
+  if (m?.[1]) return m[1];
+  return parsed?.code ? parsed.code : undefined;
+}
+
 /** Opens and accepts a WebSocket with the given headers; never throws. */
 export async function openKalshiSocket(
   url: string,
@@ -54,27 +67,49 @@ export async function openKalshiSocket(
     const resp = await fetch(url, { headers: { ...headers, Upgrade: "websocket" } });
     const ws = resp.webSocket;
     if (resp.status !== 101 || !ws) {
-      const body = (await resp.text().catch(() => "")).slice(0, 200);
-      return { ok: false, reason: `upgrade refused: ${resp.status} ${body}` };
+      const body = (await resp.text().catch(() => "")).slice(0, 2_000);
+      const code = refusalCode(body);
+      return {
+        ok: false,
+        failure: {
+          kind: "refused",
+          status: resp.status,
+          ...(code !== undefined ? { code } : {}),
+          message: `upgrade refused: HTTP ${resp.status}${code ? ` ${code}` : ""}`,
+        },
+      };
     }
     ws.accept();
     return { ok: true, socket: ws };
   } catch (err) {
-    return { ok: false, reason: `connect failed: ${String(err).slice(0, 200)}` };
+    return {
+      ok: false,
+      failure: { kind: "network", message: `connect failed: ${String(err).slice(0, 200)}` },
+    };
   }
 }
 
 /** A socket opener that signs `GET /trade-api/ws/v2` afresh for every connect. */
 export function signedSocketOpener(env: Env, signer: RequestSigner): SocketOpener {
   return async () => {
+    let url: string;
     try {
-      const url = wsUrlFor(env.KALSHI_ENV, env.KALSHI_SIM_URL);
-      const headers = await signer.headers("GET", WS_SIGN_PATH, Date.now());
-      return openKalshiSocket(url, headers);
+      url = wsUrlFor(env.KALSHI_ENV, env.KALSHI_SIM_URL);
+    } catch (err) {
+      return {
+        ok: false,
+        failure: { kind: "config", message: err instanceof Error ? err.message : String(err) },
+      };
+    }
+    let headers: Record<string, string>;
+    try {
+      headers = await signer.headers("GET", WS_SIGN_PATH, Date.now());
     } catch (err) {
       // KalshiKeyError messages never contain the key.
-      return { ok: false, reason: err instanceof Error ? `${err.name}: ${err.message}` : "signing failed" };
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : "signing failed";
+      return { ok: false, failure: { kind: "signing", message } };
     }
+    return openKalshiSocket(url, headers);
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Configuration of the feed Durable Object: universe filters, book freshness, liveness
+ * Configuration of the market-data module: the universe pre-filter, book freshness, liveness
  * timings, backoff bounds and the disconnect breaker. Parsed once (zod) with defaults;
  * every number the feed uses comes from here. Units: prices in $0.0001, money in
  * micro-dollars, counts in 1/100 contract, durations in ms (shared/kalshi/units.ts).
@@ -7,25 +7,26 @@
 import { z } from "zod";
 
 export const UniverseConfig = z.object({
-  /** The favourite side's best bid must be at least this (0.85). */
-  minFavouritePrice: z.number().int().min(0).max(10_000).default(8_500),
-  /** Money resting at the favourite side's best bid: at least $500. */
-  minBestBidDepth: z.number().int().min(0).default(500_000_000),
-  /** 24 h volume valued at the favourite price: at least $10 000. */
-  minVolume24h: z.number().int().min(0).default(10_000_000_000),
-  /** Favourite side's ask minus bid: at most 2 c. */
-  maxSpread: z.number().int().min(0).default(200),
-  /** The exit target above the entry (ask): +2 c ... */
-  targetOffset: z.number().int().min(0).default(200),
-  /** ... which must stay at or below 0.99. */
-  maxTargetPrice: z.number().int().min(0).max(10_000).default(9_900),
-  /** A market closing within this window is not entered (and left). */
-  exitWindowMs: z
+  /**
+   * Watch a market when its favourite side's REST bid is at least this (0.80): a little below the
+   * strategy's entry floor, so markets hovering at the floor stay subscribed and the strategy sees
+   * them cross it on the live book.
+   */
+  minFavouritePrice: z.number().int().min(0).max(10_000).default(8_000),
+  /** 24 h volume valued at the favourite's bid: at least $5 000 to be watched. */
+  minVolume24h: z.number().int().min(0).default(5_000_000_000),
+  /** A market closing within this is not watched (the strategy's pre-close window is inside it). */
+  closingWithinMs: z
     .number()
     .int()
     .min(0)
     .default(60 * 60_000),
-  /** Upper bound on subscribed markets, highest 24 h volume first. */
+  /**
+   * Multivariate (`KXMVE*`) markets announce their lifecycle on `multivariate_market_lifecycle`,
+   * which the feed does not follow; they are left out (and `mve_filter=exclude` asked of REST).
+   */
+  includeMultivariate: z.boolean().default(false),
+  /** Upper bound on watched markets, highest 24 h volume first (positions and orders come on top). */
   maxMarkets: z.number().int().min(1).default(200),
 });
 export type UniverseConfig = z.infer<typeof UniverseConfig>;

@@ -2,7 +2,7 @@
  * The feed runtime's counters and its log-once helper: named counters that only grow, and a
  * structured log line emitted the first time each kind of trouble shows up (every occurrence is
  * still counted as `log_<kind>`), so a noisy failure cannot flood the logs. The log sink is
- * injected; `feed-runtime.ts` owns one instance and `status()` reports `snapshot()`.
+ * injected; `market-data.ts` owns one instance and `status()` reports `snapshot()`.
  */
 
 export type LogSink = (event: string, data?: Record<string, unknown>) => void;

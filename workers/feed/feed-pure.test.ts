@@ -11,8 +11,6 @@ import type { QuietSid } from "./quiet-proof.ts";
 import { proofParams, proofsDue } from "./quiet-proof.ts";
 import type { LiveSubscriptions } from "./subscriptions.ts";
 import { applyConfirmed, planSubscriptions } from "./subscriptions.ts";
-import type { MarketInfo } from "./universe.ts";
-import { selectUniverse } from "./universe.ts";
 
 describe("nextBackoffMs", () => {
   const b = { baseMs: 1_000, maxMs: 30_000, jitter: 0.2 };
@@ -158,88 +156,6 @@ describe("feed config", () => {
   it("takes a partial override of the silence limits", () => {
     const c = FeedConfig.parse({ channelSilenceMs: { ticker: null } }).channelSilenceMs;
     expect(c).toMatchObject({ orderbook_delta: 60_000, ticker: null });
-  });
-});
-
-function market(over: Partial<MarketInfo> = {}): MarketInfo {
-  return {
-    ticker: "FED-23DEC-T3.00",
-    eventTicker: "FED-23DEC",
-    seriesTicker: "FED",
-    status: "active",
-    closeTimeMs: 10 * 3_600_000,
-    // YES bid 0.90 x 1000 contracts, NO bid 0.09 -> YES ask 0.91
-    top: { yesBid: 9_000, yesBidSize: 100_000, noBid: 900, noBidSize: 5_000 },
-    volume24h: 2_000_000, // 20 000 contracts x 0.90 = $18 000
-    priceLevelStructure: "linear_cent",
-    priceRanges: [{ start: 0, end: 10_000, step: 100 }],
-    exchangeIndex: 0,
-    ...over,
-  };
-}
-
-describe("selectUniverse", () => {
-  const c = DEFAULT_FEED_CONFIG.universe;
-  it("selects a liquid favourite priced 0.90 with a 1 c spread", () => {
-    const r = selectUniverse([market()], undefined, c, 0);
-    expect(r.selected).toEqual([{ ticker: "FED-23DEC-T3.00", side: "yes", bid: 9_000, ask: 9_100 }]);
-  });
-  it("picks the NO side when it is the favourite", () => {
-    const m = market({ top: { yesBid: 900, yesBidSize: 100, noBid: 9_000, noBidSize: 100_000 } });
-    expect(selectUniverse([m], undefined, c, 0).selected[0]?.side).toBe("no");
-  });
-  it.each<[string, Partial<MarketInfo>, string]>([
-    ["an inactive market", { status: "inactive" }, "status inactive"],
-    ["a market closing within the exit window", { closeTimeMs: 3_600_000 }, "closes within the exit window"],
-    [
-      "a favourite under 0.85",
-      { top: { yesBid: 8_400, yesBidSize: 100_000, noBid: 1_500, noBidSize: 100 } },
-      "favourite priced below the floor",
-    ],
-    [
-      "$499 at the best bid",
-      { top: { yesBid: 9_000, yesBidSize: 55_444, noBid: 900, noBidSize: 100 } },
-      "too little resting at the best bid",
-    ],
-    ["$9 999 of 24 h volume", { volume24h: 1_111_000 }, "24 h volume too low"],
-    [
-      "a 3 c spread",
-      { top: { yesBid: 9_000, yesBidSize: 100_000, noBid: 700, noBidSize: 100 } },
-      "spread too wide",
-    ],
-    [
-      "a target above 0.99",
-      { top: { yesBid: 9_700, yesBidSize: 100_000, noBid: 200, noBidSize: 100 } },
-      "no room for the target",
-    ],
-    [
-      "an empty side",
-      { top: { yesBid: 9_000, yesBidSize: 100_000, noBid: null, noBidSize: 0 } },
-      "one side of the book is empty",
-    ],
-  ])("rejects %s", (_name, over, reason) => {
-    const r = selectUniverse([market(over)], undefined, c, 0);
-    expect(r.selected).toEqual([]);
-    expect(r.rejected[0]?.reason).toBe(reason);
-  });
-  it("accepts exactly $500 at the best bid and exactly $10 000 of volume", () => {
-    // 0.90 x 555.56 contracts = $500.004; 0.90 x 11 111.12 = $10 000.008
-    const m = market({
-      top: { yesBid: 9_000, yesBidSize: 55_556, noBid: 900, noBidSize: 100 },
-      volume24h: 1_111_112,
-    });
-    expect(selectUniverse([m], undefined, c, 0).selected).toHaveLength(1);
-  });
-  it("prefers live book tops over the REST quotes", () => {
-    const live = { yesBid: 8_000, yesBidSize: 100_000, noBid: 1_900, noBidSize: 100 };
-    const r = selectUniverse([market()], () => live, c, 0);
-    expect(r.rejected[0]?.reason).toBe("favourite priced below the floor");
-  });
-  it("keeps the highest-volume markets when over maxMarkets", () => {
-    const ms = [market({ ticker: "A", volume24h: 2_000_000 }), market({ ticker: "B", volume24h: 3_000_000 })];
-    const r = selectUniverse(ms, undefined, { ...c, maxMarkets: 1 }, 0);
-    expect(r.selected.map((e) => e.ticker)).toEqual(["B"]);
-    expect(r.rejected).toEqual([{ ticker: "A", reason: "over maxMarkets" }]);
   });
 });
 

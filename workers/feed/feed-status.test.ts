@@ -12,13 +12,13 @@ import {
   silenceLimitMs,
   subscriptionStatuses,
 } from "./feed-status.ts";
-import type { BookView } from "./ports.ts";
+import type { StoredBook } from "./ports.ts";
 import type { LiveSubscriptions } from "./subscriptions.ts";
 
 const TOP = { yesBid: 40, noBid: 55, yesBidSize: 10, noBidSize: 5 };
 
-function view(over: Partial<BookView> = {}): BookView {
-  return { fresh: true, staleReason: null, lastUpdateMs: 1_000, top: TOP, ...over };
+function view(over: Partial<StoredBook> = {}): StoredBook {
+  return { fresh: true, staleReason: null, confirmedAtMs: 1_000, top: TOP, ...over };
 }
 
 function input(over: Partial<BookStatusInput> = {}): BookStatusInput {
@@ -45,11 +45,11 @@ describe("bookStatus", () => {
       fresh: false,
       staleReason: "no book",
     });
-    expect(bookStatus(input({ view: view({ lastUpdateMs: 0, staleReason: "awaiting snapshot" }) }))).toEqual({
+    expect(bookStatus(input({ view: view({ confirmedAtMs: 0, staleReason: "no_snapshot" }) }))).toEqual({
       ticker: "KX-A",
       ageMs: null,
       fresh: false,
-      staleReason: "awaiting snapshot",
+      staleReason: "no_snapshot",
     });
   });
 

@@ -1,13 +1,13 @@
 /**
  * What the feed reports about itself, pure: the `status()` shapes, each book's freshness (what
  * `canEnter` and the cross-check trust), each subscription's silence against its channel's
- * limit, and the same silences as the liveness decision's input. Built by `feed-runtime.ts`
- * from its state with the clock passed in; the feed object returns `FeedStatus` over RPC.
+ * limit, and the same silences as the liveness decision's input. Built by `market-data.ts`
+ * from its state with the clock passed in; the account object returns it in its status.
  */
 import type { BreakerState } from "./breaker.ts";
 import type { ChannelSilenceConfig } from "./feed-config.ts";
 import type { ChannelSilence, SocketState } from "./liveness.ts";
-import type { BookView } from "./ports.ts";
+import type { ConnectFailure, StoredBook } from "./ports.ts";
 import type { LiveSubscriptions } from "./subscriptions.ts";
 import { isChannel } from "./subscriptions.ts";
 
@@ -35,10 +35,18 @@ export interface FeedStatus {
   socket: SocketState;
   openedAtMs: number | null;
   lastFrameAgeMs: number | null;
+  /** since when the feed has been unusable; null while usable */
+  downSinceMs: number | null;
   reconnectAttempt: number;
   nextReconnectAtMs: number | null;
+  /** the last failed connect, exactly as the exchange answered (status, Kalshi code); null once connected */
+  lastConnectFailure: (ConnectFailure & { atMs: number }) | null;
   breaker: BreakerState;
+  /** running, breaker closed, socket open and subscriptions in sync */
+  feedLive: boolean;
+  /** the feed is live and at least one watched book is fresh now (each book says whether it is) */
   entriesAllowed: boolean;
+  freshBooks: number;
   wanted: string[];
   subscriptions: SubscriptionStatus[];
   lastFrameAgeByType: Record<string, number>;
@@ -48,7 +56,7 @@ export interface FeedStatus {
 
 export interface BookStatusInput {
   ticker: string;
-  view: BookView | undefined;
+  view: StoredBook | undefined;
   /** last frame (`ok` replies included) on the orderbook sid; undefined = none or no sid */
   sidHeardMs: number | undefined;
   socketOpen: boolean;
@@ -63,9 +71,9 @@ export interface BookStatusInput {
  */
 export function bookStatus(i: BookStatusInput): BookStatus {
   const { ticker, view: v } = i;
-  if (!v || v.lastUpdateMs === 0)
+  if (!v || v.confirmedAtMs === 0)
     return { ticker, ageMs: null, fresh: false, staleReason: v?.staleReason ?? "no book" };
-  const heard = Math.max(v.lastUpdateMs, i.sidHeardMs ?? 0);
+  const heard = Math.max(v.confirmedAtMs, i.sidHeardMs ?? 0);
   const ageMs = i.nowMs - heard;
   const tooOld = ageMs > i.maxBookAgeMs;
   const open = i.socketOpen;

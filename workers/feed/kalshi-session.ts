@@ -8,7 +8,7 @@
  * e.g. code 25 on a sid, without a command id) goes to `handlers.onServerError`.
  * The socket is injected (`SessionSocket`), so tests drive it with a fake or one end of a
  * `WebSocketPair`; `bindSocket` attaches a real WebSocket. Nothing a frame contains throws
- * out of `handleText`. Used by the feed object, one session per connection.
+ * out of `handleText`. Used by market data (`market-data.ts`), one session per connection.
  */
 
 export interface SessionSocket {
@@ -43,8 +43,12 @@ export type CommandOutcome =
   | { ok: false; kind: "closed" };
 
 export interface SessionHandlers {
-  /** Every text frame, in arrival order, before reply matching. */
-  onFrame(text: string): void;
+  /**
+   * Every text frame, in arrival order, before reply matching. Returns false when the frame is
+   * known not to answer a command (an order-book delta, a fill ...), which spares the hot path the
+   * reply scan; true (or nothing) lets the session look for a command id.
+   */
+  onFrame(text: string): boolean | undefined;
   /** The socket closed or errored; pending commands have been settled as `closed`. */
   onClose(code: number, reason: string): void;
   /** An `error` frame no pending command claims (e.g. code 25 buffer overflow on a sid, no id). */
@@ -155,7 +159,7 @@ export class KalshiSession {
   handleText(text: string): void {
     if (this.#closed) return;
     try {
-      this.#handlers.onFrame(text);
+      if (this.#handlers.onFrame(text) === false) return;
     } catch (err) {
       this.#handlers.onHandlerError?.(err);
     }

@@ -1,6 +1,6 @@
 /**
  * The liveness decision, pure: given the socket state, the time of the last frame, any
- * probe in flight and the breaker, say what the feed object should do now. Called from the
+ * probe in flight and the breaker, say what market data should do now. Called from the
  * alarm heartbeat (and after socket events); the object carries the actions out.
  *
  * Kalshi sends a WebSocket ping every 10 s, but workerd answers pings itself and never

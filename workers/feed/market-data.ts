@@ -198,7 +198,9 @@ export class MarketData {
     return {
       ticker,
       fresh: s.fresh && this.feedLive(),
-      staleReason: s.fresh ? null : (v.staleReason ?? (s.staleReason === "too old" ? "aged" : "disconnected")),
+      staleReason: s.fresh
+        ? null
+        : (v.staleReason ?? (s.staleReason === "too old" ? "aged" : "disconnected")),
       confirmedAtMs: v.confirmedAtMs,
       top: v.top,
     };
@@ -217,7 +219,10 @@ export class MarketData {
         r = await this.#d.openSocket();
       } catch (err) {
         // An opener bug must not leave the feed "connecting" forever: treat it as a failed connect.
-        r = { ok: false, failure: { kind: "network", message: `opener threw: ${String(err).slice(0, 200)}` } };
+        r = {
+          ok: false,
+          failure: { kind: "network", message: `opener threw: ${String(err).slice(0, 200)}` },
+        };
       }
       const now = this.#d.nowMs();
       if (!r.ok) {
@@ -359,7 +364,12 @@ export class MarketData {
       freshBooks: books.filter((b) => b.fresh).length,
       wanted: [...this.#wanted],
       subscriptions: open
-        ? subscriptionStatuses(open.live, (sid) => this.#sids.heardDataMs(sid, now), this.#d.config.channelSilenceMs, now)
+        ? subscriptionStatuses(
+            open.live,
+            (sid) => this.#sids.heardDataMs(sid, now),
+            this.#d.config.channelSilenceMs,
+            now,
+          )
         : [],
       lastFrameAgeByType: frameAgesByType(this.#lastFrameByType, now),
       books,
@@ -377,7 +387,8 @@ export class MarketData {
     const now = this.#d.nowMs();
     if (a.kind === "reconnect") {
       this.#count("reconnects");
-      if (a.reason !== "socket closed" && a.reason !== "not connected") this.#d.log("feed.reconnect", { reason: a.reason });
+      if (a.reason !== "socket closed" && a.reason !== "not connected")
+        this.#d.log("feed.reconnect", { reason: a.reason });
       await this.reconnect(a.reason);
     } else if (a.kind === "probe") {
       const c = this.#conn;
@@ -447,7 +458,8 @@ export class MarketData {
     this.#count(`server_error_${e.code}`);
     this.#logOnce(`server_error_${e.code}`, e.sample);
     // 10 channel error and 25 buffer overflow end that subscription only: subscribe the channel again.
-    if ((e.code === 10 || e.code === 25) && e.sid !== undefined) this.#resubscribe(e.sid, `server error ${e.code}`);
+    if ((e.code === 10 || e.code === 25) && e.sid !== undefined)
+      this.#resubscribe(e.sid, `server error ${e.code}`);
   }
 
   /**
@@ -567,12 +579,19 @@ export class MarketData {
     void this.#requestSnapshots(c.session, sub.sid, due).then((o) => {
       if (o.ok || this.#conn !== c) return;
       this.#count("stale_resnapshot_failures");
-      this.#logOnce("stale_resnapshot_failed", JSON.stringify({ outcome: o.kind, tickers: due.slice(0, 20) }));
+      this.#logOnce(
+        "stale_resnapshot_failed",
+        JSON.stringify({ outcome: o.kind, tickers: due.slice(0, 20) }),
+      );
     });
   }
 
   /** `get_snapshot` on `sid`, counted as a pending resync until answered (quiet-sid proofs wait for it). */
-  #requestSnapshots(session: KalshiSession, sid: number, tickers: readonly string[]): Promise<CommandOutcome> {
+  #requestSnapshots(
+    session: KalshiSession,
+    sid: number,
+    tickers: readonly string[],
+  ): Promise<CommandOutcome> {
     const c = this.#conn;
     this.#sids.snapshotSent(sid);
     return session.send("update_subscription", snapshotParams(sid, tickers)).finally(() => {
@@ -616,7 +635,8 @@ export class MarketData {
       }
       // The reply went through the book store before this runs: its seq state is the reply's.
       const st = this.#d.books.sidSeq?.(req.sid);
-      const inOrder = o.reply.sid === req.sid && st !== undefined && st.lastSeq === o.reply.seq && st.inSequence;
+      const inOrder =
+        o.reply.sid === req.sid && st !== undefined && st.lastSeq === o.reply.seq && st.inSequence;
       this.#count(inOrder ? "proofs_confirmed" : "proofs_unconfirmed");
     });
   }
@@ -674,7 +694,11 @@ export class MarketData {
     const now = this.#d.nowMs();
     return {
       channels: open
-        ? channelSilences(open.live, (sid) => this.#sids.heardDataMs(sid, now), this.#d.config.channelSilenceMs)
+        ? channelSilences(
+            open.live,
+            (sid) => this.#sids.heardDataMs(sid, now),
+            this.#d.config.channelSilenceMs,
+          )
         : [],
       probeAnsweredSentMs: open?.probeAnsweredSentMs ?? null,
       socket: this.#socketState(),

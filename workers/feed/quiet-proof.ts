@@ -1,6 +1,6 @@
 /**
  * Quiet-subscription proofs, pure: which orderbook sids need a proof now, and the command that
- * asks for one. Called by the feed runtime's heartbeat (`feed-runtime.ts`).
+ * asks for one. Called by the feed runtime's heartbeat (`market-data.ts`).
  *
  * A quiet market sends no frames, so from the frames alone its book would count as too old after
  * `maxBookAgeMs` though nothing was missed. Kalshi numbers every message of a subscription,

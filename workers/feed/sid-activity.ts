@@ -2,7 +2,7 @@
  * Per-sid bookkeeping for the current socket: when each sid was confirmed, its last frame (`ok`
  * replies included: what proves its books current), its last data frame (`ok` replies aside:
  * what the channel silence limits watch), the last quiet-sid proof and the unanswered
- * `get_snapshot` requests. Sids die with the socket, so `feed-runtime.ts` forgets one on a
+ * `get_snapshot` requests. Sids die with the socket, so `market-data.ts` forgets one on a
  * resubscribe and clears all on a lost socket. No clock of its own: times come in as arguments.
  */
 import type { QuietSid } from "./quiet-proof.ts";

@@ -4,7 +4,7 @@
  * store's own re-request, so a book stale for `baseMs` is asked for again here; each market then
  * backs off (doubling up to `maxMs`, with jitter), so one whose snapshot never makes it fresh
  * cannot flood the socket. Holds only the per-market backoff state; the clock, the randomness and
- * the books' freshness come in as arguments. Owned by `feed-runtime.ts`, which sends the request
+ * the books' freshness come in as arguments. Owned by `market-data.ts`, which sends the request
  * and clears the state with the socket.
  */
 import type { BackoffBounds } from "./backoff.ts";

@@ -5,7 +5,7 @@
  * returns the commands that close the gap: `subscribe` on a fresh socket (this is the
  * replay after a reconnect), `update_subscription add_markets/delete_markets` when the
  * universe changes, `unsubscribe` when a market channel would become empty.
- * The feed object persists `wanted` and keeps the live side in memory (sids die with the socket).
+ * Market data persists `wanted` and keeps the live side in memory (sids die with the socket).
  */
 
 /** Market-scoped channels; `orderbook_delta` always with `use_yes_price` set explicitly. */
