@@ -1,0 +1,176 @@
+/**
+ * The order state machine, pure: one journaled order and everything the exchange can say about
+ * it, folded into its next state. Driven by the create response, `user_order` messages, `fill`
+ * messages, REST order reads, cancel answers and the unknown-order resolution, in any order and
+ * any number of times: the fold is idempotent under repeats and safe under reordering.
+ *
+ *   pending ──create 2xx / user_order / REST──▶ resting ◀─┐
+ *      │                                          │        │ partial fills
+ *      │                                          ▼        │
+ *      │                                   partially_filled ┘
+ *      │                                          │
+ *      └──────────────▶ filled | cancelled | expired | rejected   (terminal: they absorb)
+ *
+ * - `rejected` only on the exchange's explicit refusal of the create; a lost answer keeps the
+ *   order `pending` with ack `unknown` until something proves what happened.
+ * - `filled` (contracts) only grows: it is the larger of what the exchange last reported for the
+ *   order and the sum of its fills seen, capped at `count`.
+ * - A terminal order ignores later non-terminal news (a late `resting` after `cancelled`); a
+ *   terminal answer after another terminal one only raises `filled` (a fill that raced a cancel).
+ * - `lapsed` (an unknown order proven absent) is terminal `cancelled`, but a later sighting of the
+ *   order (reconciliation, a late `user_order`) revives it: the exchange's view wins.
+ */
+import type { CountUnits, MoneyMicros, Order, OrderState } from "../../shared/domain.ts";
+import { TERMINAL_STATES } from "../../shared/domain.ts";
+
+/** The exchange's report of an order (a `user_order` message or a REST `Order`). */
+export interface OrderReport {
+  orderId: string;
+  status: "resting" | "canceled" | "executed" | "unknown";
+  /** contracts filled so far, as the exchange counts them */
+  filled: CountUnits;
+  remaining: CountUnits;
+  /** Kalshi's `last_update_reason` (`ExpiryCancel`, `CloseCancel`, ...) when given */
+  reason?: string | null;
+  atMs: number;
+}
+
+export type OrderEvent =
+  /** 2xx on the create: the order exists; for an IOC `remaining` is already the post-cancel remainder. */
+  | { kind: "created"; orderId: string; filled: CountUnits; remaining: CountUnits; atMs: number }
+  /** 409 `order_already_exists` on a resend: the first attempt created it; its id comes later. */
+  | { kind: "exists"; atMs: number }
+  | { kind: "rejected"; error: string; atMs: number }
+  /** timeout, 5xx, 429, network, unreadable 2xx: the order may exist */
+  | { kind: "unknown"; error: string; atMs: number }
+  | ({ kind: "report" } & OrderReport)
+  /** one new fill of this order (de-duplicated by the caller by fill id) */
+  | { kind: "fill"; count: CountUnits; fee: MoneyMicros; cost: MoneyMicros; atMs: number }
+  /** the cancel was accepted: the remainder is gone */
+  | { kind: "cancelled"; atMs: number }
+  /** an unknown order proven absent at the exchange */
+  | { kind: "lapsed"; atMs: number }
+  /** an amend or decrease was accepted: the order's total is now `count` (filled + working) */
+  | { kind: "resized"; count: CountUnits; atMs: number };
+
+/** The journal's view of an order: the domain order plus what the fold needs to stay idempotent. */
+export interface OrderRecord extends Order {
+  /** the largest fill count the exchange reported for the order */
+  reportedFilled: CountUnits;
+  /** the sum of the fills seen */
+  fillSum: CountUnits;
+}
+
+/** Anything the fold noticed that should not happen (reported, never thrown). */
+export interface Anomaly {
+  kind: "overfill" | "order_id_changed";
+  detail: string;
+}
+
+export function isTerminal(s: OrderState): boolean {
+  return TERMINAL_STATES.has(s);
+}
+
+function live(filled: CountUnits): OrderState {
+  return filled > 0 ? "partially_filled" : "resting";
+}
+
+/** Folds one event into the order. Returns the next record and any anomaly seen. */
+export function applyOrderEvent(
+  o: OrderRecord,
+  e: OrderEvent,
+): { order: OrderRecord; anomaly: Anomaly | null } {
+  let anomaly: Anomaly | null = null;
+  const next: OrderRecord = { ...o };
+  const terminal = isTerminal(o.state);
+  const lapsed = o.state === "cancelled" && o.error === "lapsed";
+  switch (e.kind) {
+    case "created":
+      next.ack = "accepted";
+      if (o.orderId !== null && o.orderId !== e.orderId)
+        anomaly = { kind: "order_id_changed", detail: `${o.orderId} -> ${e.orderId}` };
+      next.orderId = e.orderId;
+      next.reportedFilled = Math.max(o.reportedFilled, e.filled);
+      if (!terminal || lapsed) {
+        // An IOC answers with its remainder already cancelled: filled, or cancelled with what filled.
+        next.state = e.remaining > 0 ? live(e.filled) : e.filled >= o.count ? "filled" : "cancelled";
+        if (lapsed) next.error = null;
+      }
+      break;
+    case "exists":
+      next.ack = "accepted";
+      break;
+    case "rejected":
+      // Only an order the exchange never acknowledged can be rejected.
+      if (o.state === "pending" && o.orderId === null) {
+        next.ack = "rejected";
+        next.state = "rejected";
+        next.error = e.error;
+      }
+      break;
+    case "unknown":
+      if (o.state === "pending" && o.ack !== "accepted") {
+        next.ack = "unknown";
+        next.error = e.error;
+      }
+      break;
+    case "report": {
+      next.ack = "accepted";
+      if (o.orderId !== null && o.orderId !== e.orderId)
+        anomaly = { kind: "order_id_changed", detail: `${o.orderId} -> ${e.orderId}` };
+      next.orderId = e.orderId;
+      next.reportedFilled = Math.max(o.reportedFilled, e.filled);
+      const reported = reportState(e, Math.max(next.reportedFilled, o.fillSum), o.count);
+      if (reported === null) break;
+      if (!terminal || lapsed) {
+        next.state = reported;
+        if (lapsed) next.error = null;
+      } else if (reported === "filled" && (o.state === "cancelled" || o.state === "expired")) {
+        // The exchange says it filled: a cancel (or an expiry) lost the race to the fill.
+        next.state = "filled";
+      }
+      break;
+    }
+    case "fill":
+      next.fillSum = o.fillSum + e.count;
+      next.fees = o.fees + e.fee;
+      next.fillCost = o.fillCost + e.cost;
+      if (o.state === "pending") next.ack = "accepted";
+      break;
+    case "cancelled":
+      if (!terminal) next.state = "cancelled";
+      break;
+    case "lapsed":
+      if (o.state === "pending") {
+        next.state = "cancelled";
+        next.error = "lapsed";
+      }
+      break;
+    case "resized":
+      if (!terminal) next.count = Math.max(e.count, Math.max(o.reportedFilled, o.fillSum));
+      break;
+  }
+  const filled = Math.max(next.reportedFilled, next.fillSum);
+  if (filled > next.count) anomaly ??= { kind: "overfill", detail: `filled ${filled} > count ${next.count}` };
+  next.filled = Math.min(filled, next.count);
+  if (!isTerminal(next.state) && next.state !== "pending")
+    next.state = next.filled >= next.count ? "filled" : live(next.filled);
+  if (next.state === "pending" && next.filled > 0)
+    next.state = next.filled >= next.count ? "filled" : "partially_filled";
+  next.updatedMs = Math.max(o.updatedMs, e.atMs);
+  return { order: next, anomaly };
+}
+
+/** What an exchange report says the state is; null for `unknown` (tells nothing). */
+function reportState(r: OrderReport, filled: CountUnits, count: CountUnits): OrderState | null {
+  switch (r.status) {
+    case "resting":
+      return r.remaining > 0 ? live(filled) : filled >= count ? "filled" : null;
+    case "executed":
+      return "filled";
+    case "canceled":
+      return r.reason === "ExpiryCancel" ? "expired" : "cancelled";
+    case "unknown":
+      return null;
+  }
+}
