@@ -20,6 +20,8 @@ export default defineConfig({
           include: ["shared/**/*.test.ts", "sim/**/*.test.ts", "workers/**/*.test.ts", "test/**/*.test.ts"],
           exclude: ["**/*.worker.test.ts", "**/node_modules/**"],
           environment: "node",
+          // Property tests run tens of thousands of cases: seconds alone, more on a busy 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {
@@ -40,6 +42,7 @@ export default defineConfig({
           globalSetup: ["./test/feed/sim-global-setup.ts"],
           include: ["**/*.worker.test.ts"],
           exclude: ["**/node_modules/**"],
+          testTimeout: 30_000,
         },
       },
     ],

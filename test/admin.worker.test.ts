@@ -35,16 +35,21 @@ describe("admin API", () => {
     expect(await res.json()).toMatchObject({ error: "admin_disabled" });
   });
 
-  it("returns the feed status with the right token", async () => {
+  it("returns the account status with the right token, naming why it cannot trade", async () => {
     const res = await app.request(
       "/api/status",
       { headers: { authorization: "Bearer s3cret-token" } },
       withToken,
     );
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { socket: string; entriesAllowed: boolean };
-    expect(typeof body.socket).toBe("string");
-    expect(body.entriesAllowed).toBe(false); // nothing started: no fresh books, so no entries
+    const body = (await res.json()) as {
+      ready: boolean;
+      causes: { code: string }[];
+      feed: { socket: string };
+    };
+    expect(body.feed.socket).toBe("idle");
+    expect(body.ready).toBe(false); // nothing started: no fresh books, so no entries
+    expect(body.causes.map((c) => c.code)).toContain("not_started");
   });
 
   it("answers unknown routes with a JSON 404", async () => {

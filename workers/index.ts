@@ -2,7 +2,7 @@
  * The Worker entry point: the Hono admin app answers `fetch`, the cron jobs answer
  * `scheduled`, and the feed Durable Object class is exported for its binding.
  */
-import { createAdminApp, feedFor } from "./admin/app.ts";
+import { accountFor, createAdminApp } from "./admin/app.ts";
 import { feedKeepAlive, jobFor } from "./cron/schedule.ts";
 
 export { AccountObject } from "./account/account-object.ts";
@@ -15,7 +15,7 @@ export default {
     const job = jobFor(controller.cron);
     switch (job) {
       case "feedKeepAlive":
-        ctx.waitUntil(feedKeepAlive(feedFor(env)));
+        ctx.waitUntil(feedKeepAlive(accountFor(env)));
         return;
       default:
         console.error(`cron: no job for schedule ${JSON.stringify(controller.cron)}`);

@@ -1,119 +1,196 @@
 /**
- * The feed Durable Object: one per Kalshi account. Wiring only: it builds the runtime's
- * deps from env and storage (SQLite-backed sync KV for what must survive an eviction:
- * running flag, wanted markets, breaker), forwards the RPCs, and runs the alarm heartbeat,
- * re-armed last. Books live in memory and are rebuilt from snapshots after a restart.
- * Logic lives in `feed-runtime.ts` and the pure modules next to it.
+ * The account Durable Object: one per (environment, Kalshi account), reached by name
+ * (`env.ACCOUNT.getByName(accountKey)`). Wiring only: it builds the `Account` (market data, the
+ * order path, the scheduler, config) from `env` and `ctx.storage.sql`, forwards the typed RPC
+ * methods the Worker calls (admin API, cron), and runs the alarm: the heartbeat, then due jobs,
+ * re-armed last. Everything that must survive an eviction or a deploy is in SQLite; books live in
+ * memory and are rebuilt from snapshots after a restart.
  *
  * Eviction and the outbound socket: there is no hook that runs before a Durable Object is evicted,
- * and none is needed. An open outbound WebSocket keeps the object resident (that is the point: the
- * feed must stay up), so workerd never evicts an object holding one ("still has active references";
- * `evictDurableObject` waits, with `webSockets: "close"` too, which only concerns hibernatable
- * server-side sockets, and an outbound socket cannot be handed to `ctx.acceptWebSocket`). When the
- * object does go away (deploy, crash, host move) the runtime tears the isolate down with the socket
- * in it; the next alarm or RPC builds a new object, which restores running/wanted/breaker from
- * storage, reconnects with a fresh signature and trades only on fresh snapshots. Tests that evict
- * therefore drop the socket first, which is what a real restart does to it.
+ * and none is needed. An open outbound WebSocket keeps the object resident, so workerd never
+ * evicts an object holding one. When the object does go away (deploy, crash, host move) the
+ * runtime tears the isolate down with the socket in it; the next alarm or RPC builds a new object,
+ * which restores its state from SQLite, resolves every order whose answer it never saw,
+ * reconnects with a fresh signature and trades only on fresh snapshots.
+ *
+ * Only the methods below are RPC. Tests reach the internals through `runInDurableObject` and the
+ * `INTERNALS` symbol (symbol-keyed members are not exposed over RPC).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { RequestSigner } from "../../shared/kalshi/rest-client.ts";
-import { frameHandlerBookPort } from "../feed/book-port.ts";
-import { lazySigner, restClientFor, signedSocketOpener } from "../feed/feed-adapters.ts";
-import type { FeedConfig } from "../feed/feed-config.ts";
-import { DEFAULT_FEED_CONFIG } from "../feed/feed-config.ts";
-import type { FeedDeps, FeedStatus } from "../feed/feed-runtime.ts";
-import { FeedRuntime } from "../feed/feed-runtime.ts";
-import type { BookDepth } from "../feed/ports.ts";
-import { kalshiRestPort } from "../feed/rest-port.ts";
+import type { Intent } from "../../shared/domain.ts";
+import { type FrameHandlerBookPortOptions, frameHandlerBookPort } from "../feed/book-port.ts";
+import { MarketCatalogue } from "../feed/catalogue.ts";
+import { kalshiEnvOf, lazySigner, restClientFor, signedSocketOpener } from "../feed/feed-adapters.ts";
+import { type Account, Account as AccountCore, type AccountDeps, type AccountStatus } from "./account.ts";
+import type { ConfigUpdate } from "./account-config.ts";
+import { nullHistory } from "./history-recorder.ts";
 
-export type { FeedStatus } from "../feed/feed-runtime.ts";
+/** Symbol-keyed test seam: not part of the RPC surface. */
+export const INTERNALS: unique symbol = Symbol("account-internals");
+
+export interface Internals {
+  account: Account;
+  /** Rebuilds the account with some deps replaced (clock, socket, books, REST ...), state kept. */
+  rebuild(overrides: Partial<AccountDeps>): Account;
+}
+
+/** Name of the account's object: state is kept per environment and account. */
+export function accountKeyOf(env: Pick<Env, "KALSHI_ENV" | "ACCOUNT_NAME">): string {
+  return `${env.KALSHI_ENV || "unset"}:${env.ACCOUNT_NAME || "default"}`;
+}
 
 export class AccountObject extends DurableObject<Env> {
-  #rt: FeedRuntime;
-  #config: FeedConfig = DEFAULT_FEED_CONFIG;
-  #signer: RequestSigner | null = null;
+  #account: Account;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#rt = new FeedRuntime(this.#deps({}));
+    this.#account = new AccountCore(this.#deps({}));
   }
+
+  [INTERNALS](): Internals {
+    return {
+      account: this.#account,
+      rebuild: (overrides) => {
+        this.#account.feed.shutdown();
+        this.#account = new AccountCore(this.#deps(overrides));
+        return this.#account;
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- RPC
 
   ping(): string {
     return "pong";
   }
 
-  /**
-   * Idempotent and cheap, so a cron keep-alive or `wrangler dev` can call it every few minutes:
-   * marks the feed running (persisted) and arms the heartbeat unless one is already pending.
-   */
-  async start(): Promise<FeedStatus> {
-    this.#rt.start();
-    if ((await this.ctx.storage.getAlarm()) === null) await this.#arm(0);
-    return this.#rt.status();
+  /** Idempotent: starts the feed and the jobs (the cron keep-alive calls it too). */
+  async start(): Promise<{ ok: boolean; status: AccountStatus; cause?: { code: string; message: string } }> {
+    const r = await this.#account.start();
+    return r.ok
+      ? { ok: true, status: this.#account.status() }
+      : { ok: false, cause: r.cause, status: this.#account.status() };
   }
 
-  async stop(): Promise<FeedStatus> {
-    this.#rt.stop();
+  async stop(): Promise<AccountStatus> {
+    this.#account.stop();
     await this.ctx.storage.deleteAlarm();
-    return this.#rt.status();
+    return this.#account.status();
   }
 
-  status(): FeedStatus {
-    return this.#rt.status();
+  status(): AccountStatus {
+    return this.#account.status();
   }
 
-  /** May the strategy open a position on this market now (fresh book, no breaker)? */
-  canEnter(ticker: string): boolean {
-    return this.#rt.canEnter(ticker);
+  /** Re-arms the alarm when it is missing or late (the cron watchdog). */
+  async watchdog(): Promise<{ rearmed: boolean }> {
+    if (!this.#account.feed.running) return { rearmed: false };
+    const at = await this.ctx.storage.getAlarm();
+    const late = at === null || at < Date.now() - 60_000;
+    if (late) await this.ctx.storage.setAlarm(Date.now());
+    return { rearmed: late };
+  }
+
+  config(): unknown {
+    return this.#account.config.get();
+  }
+
+  updateConfig(patch: unknown): ConfigUpdate {
+    return this.#account.updateConfig(patch);
+  }
+
+  orders(limit = 100, beforeMs?: number): unknown[] {
+    return this.#account.orders.journal
+      .recentOrders(Math.min(Math.max(limit, 1), 500), beforeMs)
+      .map(({ body: _b, ...o }) => o);
+  }
+
+  positions(): unknown[] {
+    return this.#account.orders.positions();
+  }
+
+  submitOrder(intent: Intent): ReturnType<Account["submitManual"]> {
+    return this.#account.submitManual(intent);
+  }
+
+  async cancelOrder(intentId: string): Promise<{ result: string }> {
+    return { result: await this.#account.orders.cancel(intentId, "operator") };
+  }
+
+  async cancelAll(): Promise<{ cancelled: number }> {
+    return { cancelled: await this.#account.orders.cancelAll("operator cancel-all") };
+  }
+
+  async flatten(): Promise<{ cancelled: number; exiting: number }> {
+    return this.#account.orders.flatten("operator flatten");
+  }
+
+  reconciliationDifferences(onlyOpen = false): unknown[] {
+    return this.#account.orders.journal.diffs(200, onlyOpen);
+  }
+
+  reviewDifference(id: string): { reviewed: boolean } {
+    return { reviewed: this.#account.orders.journal.reviewDiff(id, Date.now()) };
+  }
+
+  roundTrips(limit = 100, beforeMs?: number): unknown[] {
+    return this.#account.orders.journal.roundTrips(Math.min(Math.max(limit, 1), 500), 0, beforeMs);
   }
 
   override async alarm(): Promise<void> {
+    let next: number | null = null;
     try {
-      await this.#rt.tick();
+      next = await this.#account.alarm();
     } catch (err) {
-      console.error(JSON.stringify({ event: "feed.tick_failed", error: String(err).slice(0, 200) }));
+      console.error(JSON.stringify({ event: "alarm_failed", error: String(err).slice(0, 200) }));
+      next = Date.now() + 5_000;
     }
-    // Armed last, so a slow tick never overlaps the next one.
-    if (this.#rt.running) await this.#arm(this.#config.heartbeatMs);
+    // Armed last, so a slow heartbeat never overlaps the next one.
+    if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 
-  /** Test hook: replace some deps (clock, socket opener, books, REST) and rebuild the runtime from storage. */
-  __useDeps(overrides: Partial<FeedDeps>): void {
-    this.#rt.shutdown();
-    this.#rt = new FeedRuntime(this.#deps(overrides));
-  }
+  // ---------------------------------------------------------------- wiring
 
-  /** Full depth of a fresh book (admin, end-to-end tests); undefined when unknown or stale. */
-  bookDepth(ticker: string): BookDepth | undefined {
-    return this.#rt.bookDepth(ticker);
-  }
-
-  /** Test hook: the runtime itself, for driving steps directly. */
-  __runtime(): FeedRuntime {
-    return this.#rt;
-  }
-
-  #deps(o: Partial<FeedDeps>): FeedDeps {
-    const config = o.config ?? this.#config;
-    this.#config = config;
+  #deps(o: Partial<AccountDeps>): AccountDeps {
+    const env = this.env;
     const nowMs = o.nowMs ?? (() => Date.now());
     const log =
       o.log ??
       ((event: string, data?: Record<string, unknown>) => console.log(JSON.stringify({ event, ...data })));
-    this.#signer ??= lazySigner(this.env.KALSHI_KEY_ID, this.env.KALSHI_PRIVATE_KEY);
+    const signer = lazySigner(env.KALSHI_KEY_ID ?? "", env.KALSHI_PRIVATE_KEY ?? "");
+    let target: AccountDeps["target"];
+    try {
+      target = { ok: true, env: kalshiEnvOf(env.KALSHI_ENV), accountKey: accountKeyOf(env) };
+    } catch (err) {
+      target = {
+        ok: false,
+        code: "env_unknown",
+        message: err instanceof Error ? err.message : String(err),
+        accountKey: accountKeyOf(env),
+      };
+    }
+    const rest = o.rest ?? restClientFor(env, signer);
+    const bookOpts: FrameHandlerBookPortOptions = { nowMs, log };
     return {
-      config,
+      sql: this.ctx.storage.sql,
+      transaction: (fn) => this.ctx.storage.transactionSync(fn),
+      setAlarm:
+        o.setAlarm ??
+        (async (atMs) => {
+          await this.ctx.storage.setAlarm(atMs);
+        }),
+      target: o.target ?? target,
+      secrets: o.secrets ?? { kalshiKey: Boolean(env.KALSHI_KEY_ID && env.KALSHI_PRIVATE_KEY) },
+      rest,
+      catalogue: o.catalogue ?? new MarketCatalogue(rest, { log, nowMs }),
+      groups: o.groups ?? null,
+      books: o.books ?? frameHandlerBookPort(bookOpts),
+      openSocket: o.openSocket ?? signedSocketOpener(env, signer),
+      history: o.history ?? nullHistory,
       nowMs,
       random: o.random ?? Math.random,
-      store: o.store ?? this.ctx.storage.kv,
-      books: o.books ?? frameHandlerBookPort({ nowMs, log }),
-      rest: o.rest ?? kalshiRestPort(restClientFor(this.env, this.#signer), { nowMs: () => Date.now(), log }),
-      openSocket: o.openSocket ?? signedSocketOpener(this.env, this.#signer),
+      newId: o.newId ?? (() => crypto.randomUUID()),
       log,
     };
-  }
-
-  async #arm(delayMs: number): Promise<void> {
-    await this.ctx.storage.setAlarm(Date.now() + delayMs);
   }
 }

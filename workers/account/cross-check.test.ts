@@ -2,8 +2,8 @@
  * Node tests of the REST cross-check's sample draw and top-of-book comparison (`cross-check.ts`).
  */
 import { describe, expect, it } from "vitest";
-import { takeRandom, topsMatch } from "./cross-check.ts";
 import type { TopOfBook } from "../../shared/domain.ts";
+import { takeRandom, topsMatch } from "./cross-check.ts";
 
 const TOP: TopOfBook = { yesBid: 40, yesBidSize: 10, noBid: 55, noBidSize: 5 };
 

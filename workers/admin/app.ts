@@ -5,13 +5,15 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { accountKeyOf } from "../account/account-object.ts";
 import { checkBearer } from "./auth.ts";
 import { DASHBOARD_HTML } from "./dashboard.ts";
 
 type AppEnv = { Bindings: Env };
 
-export function feedFor(env: Env) {
-  return env.ACCOUNT.getByName(env.ACCOUNT_NAME || "default");
+/** The account's Durable Object: one per environment and account name. */
+export function accountFor(env: Env) {
+  return env.ACCOUNT.getByName(accountKeyOf(env));
 }
 
 export function createAdminApp() {
@@ -32,9 +34,9 @@ export function createAdminApp() {
     await next();
   });
 
-  app.get("/api/status", async (c) => c.json(await feedFor(c.env).status()));
-  app.post("/api/feed/start", async (c) => c.json(await feedFor(c.env).start()));
-  app.post("/api/feed/stop", async (c) => c.json(await feedFor(c.env).stop()));
+  app.get("/api/status", async (c) => c.json(await accountFor(c.env).status()));
+  app.post("/api/feed/start", async (c) => c.json(await accountFor(c.env).start()));
+  app.post("/api/feed/stop", async (c) => c.json(await accountFor(c.env).stop()));
 
   app.notFound((c) =>
     c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404),

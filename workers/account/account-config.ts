@@ -1,0 +1,151 @@
+/**
+ * The account's one config document: every module's settings under one zod schema (defaults =
+ * the documented values), stored in the object's SQLite (`config` table) and applied live. A
+ * `PATCH` is a deep partial merged over the current document and validated whole, so an update
+ * either applies entirely or is refused with field-level errors, and nothing is half-written.
+ */
+import { z } from "zod";
+import { ExecutorConfig } from "../executor/config.ts";
+import { FeedConfig } from "../feed/feed-config.ts";
+import { type ModuleSchema, readRow } from "./sql-schema.ts";
+
+export const JobsConfig = z.object({
+  /** Exchange status (`trading_active`) is read this often; a pause blocks entries. */
+  exchangeStatusMs: z.number().int().min(1_000).default(30_000),
+  /** Balance (for equity) is read this often besides every reconciliation. */
+  balanceMs: z.number().int().min(5_000).default(60_000),
+  /** Order groups are checked (created, reset after a trigger) this often. */
+  orderGroupsMs: z.number().int().min(1_000).default(30_000),
+});
+export type JobsConfig = z.infer<typeof JobsConfig>;
+
+export const AccountConfig = z.object({
+  feed: FeedConfig.default(FeedConfig.parse({})),
+  executor: ExecutorConfig.default(ExecutorConfig.parse({})),
+  jobs: JobsConfig.default(JobsConfig.parse({})),
+});
+export type AccountConfig = z.infer<typeof AccountConfig>;
+
+export const DEFAULT_ACCOUNT_CONFIG: AccountConfig = AccountConfig.parse({});
+
+export const CONFIG_SCHEMA: ModuleSchema = {
+  module: "config",
+  migrations: [
+    `CREATE TABLE config (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      version INTEGER NOT NULL,
+      doc TEXT NOT NULL,
+      updated_ms INTEGER NOT NULL
+    )`,
+  ],
+};
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export type ConfigUpdate =
+  | { ok: true; config: AccountConfig; version: number }
+  | { ok: false; errors: FieldError[] };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** `patch` merged over `base`: objects merge key by key, anything else (arrays included) replaces. */
+export function deepMerge(base: unknown, patch: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(patch)) out[k] = k in base ? deepMerge(base[k], v) : v;
+  return out;
+}
+
+/** zod issues as field errors (`strategy.takeProfitPoints: Number must be ...`). */
+export function fieldErrors(err: z.ZodError): FieldError[] {
+  return err.issues.map((i) => ({ path: i.path.join(".") || "(root)", message: i.message }));
+}
+
+const Row = z.object({ version: z.number().int(), doc: z.string(), updated_ms: z.number().int() });
+
+/**
+ * Reads and writes the config document. A stored document that no longer validates (a field
+ * removed by an upgrade, a hand edit) is reported and the defaults are used for what fails, never
+ * a half-parsed object.
+ */
+export class ConfigStore {
+  readonly #sql: SqlStorage;
+  #config: AccountConfig;
+  #version: number;
+  /** why the stored document could not be used, if it could not */
+  readonly loadError: string | null;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+    const r = readRow(sql, "config", Row, "SELECT version, doc, updated_ms FROM config WHERE id = 1");
+    let loadError: string | null = null;
+    let config = DEFAULT_ACCOUNT_CONFIG;
+    if (r) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(r.doc);
+      } catch {
+        raw = {};
+        loadError = "stored config is not JSON; using defaults";
+      }
+      const parsed = AccountConfig.safeParse(raw);
+      if (parsed.success) config = parsed.data;
+      else
+        loadError = `stored config is invalid (${fieldErrors(parsed.error)
+          .map((e) => `${e.path}: ${e.message}`)
+          .join("; ")
+          .slice(0, 300)}); using defaults`;
+    }
+    this.loadError = loadError;
+    this.#config = config;
+    this.#version = r?.version ?? 0;
+  }
+
+  get(): AccountConfig {
+    return this.#config;
+  }
+
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Validates `patch` merged over the current document; on success stores and returns it. */
+  update(patch: unknown, nowMs: number): ConfigUpdate {
+    if (!isPlainObject(patch))
+      return { ok: false, errors: [{ path: "(root)", message: "expected a JSON object" }] };
+    const merged = deepMerge(this.#config, patch);
+    const parsed = AccountConfig.safeParse(merged);
+    if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
+    const unknown = unknownKeys(patch, parsed.data);
+    if (unknown.length > 0)
+      return { ok: false, errors: unknown.map((path) => ({ path, message: "unknown setting" })) };
+    this.#version += 1;
+    this.#sql.exec(
+      "INSERT INTO config (id, version, doc, updated_ms) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version, doc = excluded.doc, updated_ms = excluded.updated_ms",
+      this.#version,
+      JSON.stringify(parsed.data),
+      nowMs,
+    );
+    this.#config = parsed.data;
+    return { ok: true, config: parsed.data, version: this.#version };
+  }
+}
+
+/** Keys of `patch` that the parsed config does not have (zod strips them silently otherwise). */
+function unknownKeys(patch: Record<string, unknown>, parsed: unknown, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(patch)) {
+    const path = prefix === "" ? k : `${prefix}.${k}`;
+    if (!isPlainObject(parsed) || !(k in parsed)) {
+      out.push(path);
+      continue;
+    }
+    if (isPlainObject(v)) out.push(...unknownKeys(v, parsed[k], path));
+  }
+  return out;
+}
