@@ -194,7 +194,8 @@ async function handleUpsert(
     select ${cols} from json_populate_recordset(null::public.${quote(table)}, $1::json)${conflict}`;
   if (prefer.has("return=representation")) {
     const r = await tx.query<{ body: string }>(
-      `with ins as (${insert} returning *) select coalesce(json_agg(ins), '[]'::json)::text as body from ins`,
+      `with ins as (${insert} returning *)
+       select coalesce(json_agg(t), '[]'::json)::text as body from (select ${selectList(url)} from ins) t`,
       [JSON.stringify(rows)],
     );
     return [201, r.rows[0]?.body ?? "[]"];
@@ -203,17 +204,20 @@ async function handleUpsert(
   return [201, ""];
 }
 
+/** The `select` parameter as a column list (`*` or plain column names). */
+function selectList(url: URL): string {
+  const select = (url.searchParams.get("select") ?? "*").trim();
+  if (select === "*") return "*";
+  return select
+    .split(",")
+    .map((c) => quote(c.trim()))
+    .join(", ");
+}
+
 const OPS: Record<string, string> = { eq: "=", neq: "<>", gt: ">", gte: ">=", lt: "<", lte: "<=" };
 
 async function handleSelect(tx: Transaction, table: string, url: URL): Promise<[number, string]> {
-  const select = url.searchParams.get("select") ?? "*";
-  const cols =
-    select.trim() === "*"
-      ? "*"
-      : select
-          .split(",")
-          .map((c) => quote(c.trim()))
-          .join(", ");
+  const cols = selectList(url);
   const where: string[] = [];
   const args: string[] = [];
   let order = "";
