@@ -360,6 +360,8 @@ export async function startPostgrestServer(opts: PostgrestServerOptions): Promis
       return;
     }
     if (fault === "reset") {
+      // Read the request first so the client sees a lost answer rather than a failed upload.
+      await readBody(req);
       req.socket.destroy();
       return;
     }
