@@ -125,6 +125,14 @@ describe("row builders", () => {
     expect(r.atMs).toBe(Date.parse("2026-11-23T00:00:00Z"));
   });
 
+  it("updates an acknowledged reconciliation difference under the same key", () => {
+    const found = reconDiffRow(ACCOUNT, exampleReconDiff(T0));
+    const acked = reconDiffRow(ACCOUNT, { ...exampleReconDiff(T0), acknowledgedMs: T0 + 60_000 });
+    expect(acked.key).toBe(found.key);
+    expect(found.row).toMatchObject({ acknowledged_at: null, ours: { state: "resting", filled: "0.00" } });
+    expect(acked.row).toMatchObject({ acknowledged_at: "2026-11-23T15:01:00.000Z" });
+  });
+
   it("cuts long free text to its column's bound instead of refusing it", () => {
     const r = logRow(ACCOUNT, { ...exampleLog(T0), message: "x".repeat(5_000) });
     const message = (r.row as { message: string }).message;
@@ -228,10 +236,10 @@ describe("guardRows", () => {
   it("records a failing builder as an error log row instead of throwing", () => {
     const rows = guardRows(ACCOUNT, T0, () => [orderRow(ACCOUNT, { ...exampleOrder(), price: Number.NaN })]);
     expect(rows).toHaveLength(1);
-    const [only] = rows;
-    expect(only?.table).toBe("logs");
-    expect(only?.row).toMatchObject({ level: "error", event: "history.row_invalid" });
-    expect((only?.row as { message: string }).message).toContain("orders.price");
+    const only = rows[0];
+    if (only?.table !== "logs") throw new Error(`expected a logs row, got ${only?.table}`);
+    expect(only.row).toMatchObject({ level: "error", event: "history.row_invalid" });
+    expect(only.row.message).toContain("orders.price");
   });
 
   it("gives every event id it makes a distinct natural key", () => {
