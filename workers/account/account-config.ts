@@ -19,10 +19,23 @@ export const JobsConfig = z.object({
 });
 export type JobsConfig = z.infer<typeof JobsConfig>;
 
+export const HistoryConfig = z.object({
+  /** The outbox is flushed to Supabase this often (and by the cron). */
+  flushMs: z.number().int().min(5_000).default(60_000),
+  /** Rows per upsert batch. */
+  batchSize: z.number().int().min(1).max(1_000).default(200),
+  /** Unflushed rows kept at most (low-value rows are dropped past it; trading records never); alert at 80 %. */
+  outboxBound: z.number().int().min(1_000).default(50_000),
+  /** Local history is kept this long (flushed rows; every row when Supabase is not configured). */
+  retentionDays: z.number().int().min(1).max(3_650).default(90),
+});
+export type HistoryConfig = z.infer<typeof HistoryConfig>;
+
 export const AccountConfig = z.object({
   feed: FeedConfig.default(FeedConfig.parse({})),
   executor: ExecutorConfig.default(ExecutorConfig.parse({})),
   jobs: JobsConfig.default(JobsConfig.parse({})),
+  history: HistoryConfig.default(HistoryConfig.parse({})),
 });
 export type AccountConfig = z.infer<typeof AccountConfig>;
 

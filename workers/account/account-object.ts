@@ -21,9 +21,10 @@ import type { Intent } from "../../shared/domain.ts";
 import { type FrameHandlerBookPortOptions, frameHandlerBookPort } from "../feed/book-port.ts";
 import { MarketCatalogue } from "../feed/catalogue.ts";
 import { kalshiEnvOf, lazySigner, restClientFor, signedSocketOpener } from "../feed/feed-adapters.ts";
+import { historyClientFromEnv } from "../history/flush.ts";
 import { type Account, Account as AccountCore, type AccountDeps, type AccountStatus } from "./account.ts";
 import type { ConfigUpdate } from "./account-config.ts";
-import { nullHistory } from "./history-recorder.ts";
+import { sqlHistory } from "./history-recorder.ts";
 
 /** Symbol-keyed test seam: not part of the RPC surface. */
 export const INTERNALS: unique symbol = Symbol("account-internals");
@@ -133,6 +134,13 @@ export class AccountObject extends DurableObject<Env> {
     return { reviewed: this.#account.orders.journal.reviewDiff(id, Date.now()) };
   }
 
+  /** Sends the history outbox to Supabase now (the cron's flush job). */
+  async flushHistory(): Promise<{ ok: boolean; detail?: string; error?: string }> {
+    await this.#account.scheduler.runNow("flush");
+    const j = this.#account.scheduler.status().find((x) => x.job === "flush");
+    return j?.lastOk ? { ok: true } : { ok: false, error: j?.lastError ?? "not run" };
+  }
+
   roundTrips(limit = 100, beforeMs?: number): unknown[] {
     return this.#account.orders.journal.roundTrips(Math.min(Math.max(limit, 1), 500), 0, beforeMs);
   }
@@ -186,7 +194,8 @@ export class AccountObject extends DurableObject<Env> {
       groups: o.groups ?? null,
       books: o.books ?? frameHandlerBookPort(bookOpts),
       openSocket: o.openSocket ?? signedSocketOpener(env, signer),
-      history: o.history ?? nullHistory,
+      history: o.history ?? sqlHistory(this.ctx.storage.sql, target.accountKey, nowMs),
+      historyClient: o.historyClient !== undefined ? o.historyClient : historyClientFromEnv(env),
       nowMs,
       random: o.random ?? Math.random,
       newId: o.newId ?? (() => crypto.randomUUID()),

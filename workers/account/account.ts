@@ -14,6 +14,8 @@
  * Jobs (the scheduler): universe, cross-check, reconciliation, unknown-order resolution, exchange
  * status, balance, order groups.
  */
+
+import type { SupabaseClient } from "@supabase/supabase-js";
 import type {
   BookView,
   ExitPlan,
@@ -43,6 +45,14 @@ import { FEED_SCHEMA, sqlFeedStore } from "../feed/feed-store.ts";
 import { MarketData } from "../feed/market-data.ts";
 import type { BookPort, SocketOpener } from "../feed/ports.ts";
 import { selectUniverse } from "../feed/universe.ts";
+import { flushHistory } from "../history/flush.ts";
+import {
+  applyRetention,
+  enforceBound,
+  ensureHistorySchema,
+  type OutboxState,
+  outboxState,
+} from "../history/store.ts";
 import { type AccountConfig, CONFIG_SCHEMA, ConfigStore, type ConfigUpdate } from "./account-config.ts";
 import { takeRandom, topsMatch } from "./cross-check.ts";
 import { type JobOutcome, type JobStatus, SCHEDULER_SCHEMA, Scheduler } from "./scheduler.ts";
@@ -65,6 +75,8 @@ export interface AccountDeps {
   books: BookPort;
   openSocket: SocketOpener;
   history: HistoryRecorder;
+  /** Supabase, when configured; history stays local (with retention) without it. */
+  historyClient: SupabaseClient | null;
   nowMs: () => number;
   random: () => number;
   newId: () => string;
@@ -91,6 +103,7 @@ export interface AccountStatus {
   reconcile: { needed: boolean; failures: number; lastOkAgoMs: number | null; openDifferences: number };
   balance: number | null;
   crossCheck: { compared: number; mismatches: number };
+  outbox: OutboxState & { supabase: boolean };
   jobs: JobStatus[];
   configVersion: number;
 }
@@ -152,6 +165,7 @@ export class Account {
   constructor(deps: AccountDeps) {
     this.#d = deps;
     for (const s of [CONFIG_SCHEMA, SCHEDULER_SCHEMA, FEED_SCHEMA]) applySchema(deps.sql, s);
+    ensureHistorySchema(deps.sql);
     this.config = new ConfigStore(deps.sql);
     if (this.config.loadError) deps.log("config.load_error", { error: this.config.loadError });
     this.scheduler = new Scheduler(deps.sql, deps.nowMs, deps.log);
@@ -507,6 +521,12 @@ export class Account {
       },
     });
     s.define("exchange", { intervalMs: cfg().jobs.exchangeStatusMs, run: () => this.#exchangeJob() });
+    s.define("flush", {
+      intervalMs: cfg().history.flushMs,
+      retryBaseMs: 5_000,
+      run: () => this.flushHistory(),
+    });
+    s.define("retention", { intervalMs: 3_600_000, run: async () => this.#retentionJob() }, 60_000);
     s.define("orderGroups", {
       intervalMs: cfg().jobs.orderGroupsMs,
       run: async () => {
@@ -541,6 +561,49 @@ export class Account {
     await this.orders.ensureOrderGroups(this.#shards());
     await this.feed.syncSubscriptions();
     return { ok: true, detail: `${sel.selected.length} markets` };
+  }
+
+  /** Sends the outbox to Supabase in batches until it is empty or a batch fails; keeps it within its bound. */
+  async flushHistory(): Promise<JobOutcome> {
+    const cfg = this.config.get().history;
+    let sent = 0;
+    for (let round = 0; round < 50; round++) {
+      const r = await flushHistory({
+        sql: this.#d.sql,
+        client: this.#d.historyClient,
+        batchSize: cfg.batchSize,
+        nowMs: this.#d.nowMs(),
+      });
+      sent += r.sent;
+      if (r.error) {
+        enforceBound(this.#d.sql, cfg.outboxBound);
+        return { ok: false, error: r.error };
+      }
+      if (!r.configured || r.sent + r.rejected < cfg.batchSize) break;
+    }
+    enforceBound(this.#d.sql, cfg.outboxBound);
+    return { ok: true, detail: `${sent} rows sent` };
+  }
+
+  #retentionJob(): JobOutcome {
+    const cfg = this.config.get().history;
+    let deleted = 0;
+    for (let i = 0; i < 20; i++) {
+      const r = applyRetention(this.#d.sql, this.#d.nowMs(), {
+        retentionMs: cfg.retentionDays * 86_400_000,
+        supabaseConfigured: this.#d.historyClient !== null,
+      });
+      deleted += r.deleted;
+      if (!r.more) break;
+    }
+    return { ok: true, detail: `${deleted} rows deleted` };
+  }
+
+  outbox(): OutboxState & { supabase: boolean } {
+    return {
+      ...outboxState(this.#d.sql, this.config.get().history.outboxBound),
+      supabase: this.#d.historyClient !== null,
+    };
   }
 
   async #crossCheckJob(): Promise<JobOutcome> {
@@ -611,6 +674,7 @@ export class Account {
       },
       balance: st.balance,
       crossCheck: { ...this.#crossCheck },
+      outbox: this.outbox(),
       jobs: this.scheduler.status(),
       configVersion: this.config.version,
     };
@@ -628,6 +692,7 @@ export class Account {
     this.scheduler.setInterval("reconcile", c.executor.reconcile.intervalMs);
     this.scheduler.setInterval("exchange", c.jobs.exchangeStatusMs);
     this.scheduler.setInterval("orderGroups", c.jobs.orderGroupsMs);
+    this.scheduler.setInterval("flush", c.history.flushMs);
   }
 
   /** Best bid of the held side, for marks. */
