@@ -37,7 +37,7 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          globalSetup: ["./test/feed/sim-global-setup.ts"],
+          globalSetup: ["./test/feed/sim-global-setup.ts", "./test/support/resend-global-setup.ts"],
           include: ["**/*.worker.test.ts"],
           exclude: ["**/node_modules/**"],
         },
