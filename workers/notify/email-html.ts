@@ -6,7 +6,7 @@
  */
 import { escapeHtml } from "./format.ts";
 
-export const FONT = "font-family:Arial,Helvetica,sans-serif;";
+export const FONT = "font-family:Arial,sans-serif;";
 export const INK = "#1f2933";
 export const MUTED = "#52606d";
 export const GOOD = "#15803d";
@@ -71,10 +71,10 @@ export function signColor(v: number): string {
 
 function td(c: Cell, header: boolean, rule = true): string {
   const align = c.align ?? "left";
-  const weight = header || c.bold ? "bold" : "normal";
   const tag = header ? "th" : "td";
   const border = rule ? `border-bottom:1px solid ${RULE};` : "";
-  return `<${tag} align="${align}" style="padding:4px 6px;${border}${FONT}font-size:13px;line-height:18px;text-align:${align};font-weight:${weight};color:${c.color ?? INK};">${escapeHtml(c.text)}</${tag}>`;
+  const weight = header || c.bold ? "font-weight:bold;" : "";
+  return `<${tag} align="${align}" style="padding:4px 6px;${border}${FONT}font-size:13px;${weight}color:${c.color ?? INK};">${escapeHtml(c.text)}</${tag}>`;
 }
 
 /** A data table: a header row and body rows of escaped cells. */

@@ -31,16 +31,20 @@ import {
 } from "./format.ts";
 import type { DailyReportData, EquityPoint, MarketSummary, RoundTripLine } from "./report-data.ts";
 
-/** Bars in the HTML chart: 96 slots of about 15 minutes, 6 px wide, 576 px in all. */
-export const CHART_SLOTS = 96;
-const BAR_WIDTH_PX = 6;
+/** Bars in the HTML chart: 72 slots of about 20 minutes, 8 px wide, 576 px in all. */
+export const CHART_SLOTS = 72;
+const BAR_WIDTH_PX = 8;
 /** Height of each half of the chart (above and below the start-of-day line). */
 const HALF_HEIGHT_PX = 48;
 /** Slots in the plain-text sparkline (30 minutes each). */
 const SPARK_SLOTS = 48;
 const SPARK_CHARS = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"] as const;
-/** Round trips listed one by one; the rest are counted. */
-export const MAX_LISTED_ROUND_TRIPS = 50;
+/**
+ * Rows listed one by one in each table; the rest are counted. Together they keep the HTML under
+ * Gmail's 102 KB clipping limit on the busiest day.
+ */
+export const MAX_LISTED_ROUND_TRIPS = 30;
+export const MAX_LISTED_ROWS = 15;
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -80,15 +84,13 @@ export function barHeights(
   });
 }
 
+// Markup kept small: 72 columns x 2 rows, and Gmail clips a message past 102 KB.
 function bar(heightPx: number, color: string): string {
-  return (
-    `<table role="presentation" width="${BAR_WIDTH_PX}" cellpadding="0" cellspacing="0" border="0" style="width:${BAR_WIDTH_PX}px;border-collapse:collapse;">` +
-    `<tr><td width="${BAR_WIDTH_PX}" height="${heightPx}" bgcolor="${color}" style="width:${BAR_WIDTH_PX}px;height:${heightPx}px;background-color:${color};font-size:1px;line-height:1px;mso-line-height-rule:exactly;">&nbsp;</td></tr></table>`
-  );
+  return `<table role="presentation" width="${BAR_WIDTH_PX}" cellpadding="0" cellspacing="0" border="0"><tr><td height="${heightPx}" bgcolor="${color}" style="height:${heightPx}px;background-color:${color};font-size:0;line-height:0;"></td></tr></table>`;
 }
 
 function chartCell(valign: "top" | "bottom", inner: string): string {
-  return `<td width="${BAR_WIDTH_PX}" height="${HALF_HEIGHT_PX}" valign="${valign}" style="width:${BAR_WIDTH_PX}px;height:${HALF_HEIGHT_PX}px;padding:0;font-size:1px;line-height:1px;mso-line-height-rule:exactly;">${inner}</td>`;
+  return `<td width="${BAR_WIDTH_PX}" height="${HALF_HEIGHT_PX}" valign="${valign}" style="height:${HALF_HEIGHT_PX}px;font-size:0;line-height:0;">${inner}</td>`;
 }
 
 /** The equity curve as a table: change from the start of day, green above the line, red below. */
@@ -117,12 +119,12 @@ export function equityChartHtml(data: DailyReportData): string {
   return [
     `<table role="presentation" width="${width}" cellpadding="0" cellspacing="0" border="0" style="width:${width}px;border-collapse:collapse;">`,
     `<tr>${up}</tr>`,
-    `<tr><td colspan="${CHART_SLOTS}" height="1" bgcolor="${MUTED}" style="height:1px;background-color:${MUTED};font-size:1px;line-height:1px;mso-line-height-rule:exactly;">&nbsp;</td></tr>`,
+    `<tr><td colspan="${CHART_SLOTS}" height="1" bgcolor="${MUTED}" style="height:1px;background-color:${MUTED};font-size:0;line-height:0;"></td></tr>`,
     `<tr>${down}</tr>`,
     `<tr>${labels}</tr>`,
     "</table>",
     paragraph(
-      `Change from the start-of-day equity (${formatUsd(base)}); each bar is the last snapshot in about 15 minutes. ` +
+      `Change from the start-of-day equity (${formatUsd(base)}); each bar is the last snapshot in about 20 minutes. ` +
         `High ${eq.high === null ? "n/a" : formatUsd(eq.high)}, low ${eq.low === null ? "n/a" : formatUsd(eq.low)}.`,
       MUTED,
     ),
@@ -175,16 +177,6 @@ function tripTimes(t: RoundTripLine, tz: string): string {
   return `${formatLocalTime(t.openedMs, tz)}-${formatLocalTime(t.closedMs, tz)}`;
 }
 
-function equityLine(d: DailyReportData): string {
-  const e = d.equity;
-  if (e.start === null || e.end === null || e.change === null) return "Equity: no snapshots";
-  return `Equity: ${formatUsd(e.start)} -> ${formatUsd(e.end)} (change ${formatUsd(e.change)}, ${formatTenthsPct(e.changeTenthsPct)}), max drawdown ${formatUsd(e.maxDrawdown)}`;
-}
-
-function recordLine(atMs: number, tz: string, what: string): string {
-  return `${formatLocalTime(atMs, tz)} ${oneLine(what, 300)}`;
-}
-
 type BreakerTrip = DailyReportData["breakerTrips"][number];
 
 function breakerWhy(b: BreakerTrip): string {
@@ -192,14 +184,6 @@ function breakerWhy(b: BreakerTrip): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(", ");
   return `${b.reason}${nums ? ` (${nums})` : ""}`;
-}
-
-function breakerText(b: BreakerTrip): string {
-  return `${b.breaker}: ${breakerWhy(b)}`;
-}
-
-function reconText(r: DailyReportData["reconDiffs"][number]): string {
-  return `${r.kind}${r.ticker ? ` ${r.ticker}` : ""}: ${r.detail}`;
 }
 
 export function reportSubject(d: DailyReportData): string {
@@ -231,145 +215,150 @@ function summaryFigures(d: DailyReportData): (readonly [string, Cell])[] {
   return rows;
 }
 
-function htmlBody(d: DailyReportData): string {
+/** A titled list shown as a table in HTML and as lines in text, capped at `max` rows. */
+interface ListSection {
+  title: string;
+  /** Shown when there are no rows; null = leave the section out. */
+  empty: string | null;
+  header: Cell[];
+  rows: Cell[][];
+  max: number;
+  noun: string;
+}
+
+function listSections(d: DailyReportData): ListSection[] {
   const tz = d.timeZone;
-  const rows: string[] = [
-    `<tr><td style="padding:20px 24px 4px 24px;${FONT}border-bottom:1px solid ${RULE};">` +
-      `<h1 style="margin:0;${FONT}font-size:20px;line-height:26px;">Daily report: ${formatUsd(d.pnl.net)}</h1>` +
-      paragraph(`Account ${d.account}, trading day ${d.day} (${tz})`, MUTED) +
-      "</td></tr>",
-    section("Summary", figures(summaryFigures(d))),
-    section("Equity during the day", equityChartHtml(d)),
-  ];
-  if (d.best.length > 0) rows.push(section("Best markets", dataTable(MARKET_HEADER, marketRows(d.best))));
-  if (d.worst.length > 0) rows.push(section("Worst markets", dataTable(MARKET_HEADER, marketRows(d.worst))));
-  if (d.roundTrips.length > 0) {
-    const listed = d.roundTrips
-      .slice(0, MAX_LISTED_ROUND_TRIPS)
-      .map((t): Cell[] => [
+  return [
+    {
+      title: "Best markets",
+      empty: null,
+      header: MARKET_HEADER,
+      rows: marketRows(d.best),
+      max: MAX_LISTED_ROWS,
+      noun: "market",
+    },
+    {
+      title: "Worst markets",
+      empty: null,
+      header: MARKET_HEADER,
+      rows: marketRows(d.worst),
+      max: MAX_LISTED_ROWS,
+      noun: "market",
+    },
+    {
+      title: "Round trips",
+      empty: "No round trip closed today.",
+      header: [
+        { text: "Held" },
+        { text: "Market" },
+        { text: "Contracts", align: "right" },
+        { text: "Entry -> exit", align: "right" },
+        { text: "Exit" },
+        { text: "Fees", align: "right" },
+        { text: "Net", align: "right" },
+      ],
+      rows: d.roundTrips.map((t): Cell[] => [
         { text: tripTimes(t, tz) },
         { text: t.ticker },
         { text: `${t.side.toUpperCase()} ${formatContracts(t.contracts)}`, align: "right" },
         { text: `${formatPriceUsd(t.avgEntry)} -> ${formatPriceUsd(t.avgExit)}`, align: "right" },
         { text: t.reason },
+        { text: formatUsd(t.fees), align: "right" },
         money(t.net),
-      ]);
-    const more = d.roundTrips.length - listed.length;
+      ]),
+      max: MAX_LISTED_ROUND_TRIPS,
+      noun: "round trip",
+    },
+    {
+      title: "Circuit breakers",
+      empty: "No breaker tripped.",
+      header: [{ text: "Time" }, { text: "Breaker" }, { text: "Why" }],
+      rows: d.breakerTrips.map((b): Cell[] => [
+        { text: formatLocalTime(b.atMs, tz) },
+        { text: b.breaker, color: BAD, bold: true },
+        { text: breakerWhy(b) },
+      ]),
+      max: MAX_LISTED_ROWS,
+      noun: "breaker trip",
+    },
+    {
+      title: "Reconciliation differences",
+      empty: "The journal agreed with the exchange.",
+      header: [{ text: "Time" }, { text: "Kind" }, { text: "Market" }, { text: "Detail" }],
+      rows: d.reconDiffs.map((r): Cell[] => [
+        { text: formatLocalTime(r.atMs, tz) },
+        { text: r.kind },
+        { text: r.ticker ?? "-" },
+        { text: r.detail },
+      ]),
+      max: MAX_LISTED_ROWS,
+      noun: "difference",
+    },
+    {
+      title: "Open at the end of the day",
+      empty: "No open position.",
+      header: [
+        { text: "Market" },
+        { text: "Contracts", align: "right" },
+        { text: "Avg entry", align: "right" },
+        { text: "Cost", align: "right" },
+        { text: "Opened" },
+      ],
+      rows: d.openPositions.map((p): Cell[] => [
+        { text: p.ticker },
+        { text: `${p.side.toUpperCase()} ${formatContracts(p.contracts)}`, align: "right" },
+        { text: formatPriceUsd(p.avgEntry), align: "right" },
+        { text: formatUsd(p.cost), align: "right" },
+        { text: formatLocalDateTime(p.openedMs, tz) },
+      ]),
+      max: MAX_LISTED_ROWS,
+      noun: "position",
+    },
+  ];
+}
+
+function moreLine(l: ListSection): string | null {
+  const more = l.rows.length - l.max;
+  return more > 0 ? `...and ${plural(more, `more ${l.noun}`)}.` : null;
+}
+
+function htmlBody(d: DailyReportData): string {
+  const rows: string[] = [
+    `<tr><td style="padding:20px 24px 4px 24px;${FONT}border-bottom:1px solid ${RULE};">` +
+      `<h1 style="margin:0;${FONT}font-size:20px;line-height:26px;">Daily report: ${formatUsd(d.pnl.net)}</h1>` +
+      paragraph(`Account ${d.account}, trading day ${d.day} (${d.timeZone})`, MUTED) +
+      "</td></tr>",
+    section("Summary", figures(summaryFigures(d))),
+    section("Equity during the day", equityChartHtml(d)),
+  ];
+  for (const l of listSections(d)) {
+    if (l.rows.length === 0) {
+      if (l.empty !== null) rows.push(section(l.title, paragraph(l.empty, MUTED)));
+      continue;
+    }
+    const more = moreLine(l);
     rows.push(
-      section(
-        "Round trips",
-        dataTable(
-          [
-            { text: "Held" },
-            { text: "Market" },
-            { text: "Contracts", align: "right" },
-            { text: "Entry -> exit", align: "right" },
-            { text: "Exit" },
-            { text: "Net", align: "right" },
-          ],
-          listed,
-        ) + (more > 0 ? paragraph(`...and ${plural(more, "more round trip")}.`, MUTED) : ""),
-      ),
+      section(l.title, dataTable(l.header, l.rows.slice(0, l.max)) + (more ? paragraph(more, MUTED) : "")),
     );
-  } else {
-    rows.push(section("Round trips", paragraph("No round trip closed today.", MUTED)));
   }
-  rows.push(
-    section(
-      "Circuit breakers",
-      d.breakerTrips.length === 0
-        ? paragraph("No breaker tripped.", MUTED)
-        : dataTable(
-            [{ text: "Time" }, { text: "Breaker" }, { text: "Why" }],
-            d.breakerTrips.map((b): Cell[] => [
-              { text: formatLocalTime(b.atMs, tz) },
-              { text: b.breaker, color: BAD, bold: true },
-              { text: breakerWhy(b) },
-            ]),
-          ),
-    ),
-  );
-  rows.push(
-    section(
-      "Reconciliation differences",
-      d.reconDiffs.length === 0
-        ? paragraph("The journal agreed with the exchange.", MUTED)
-        : dataTable(
-            [{ text: "Time" }, { text: "Kind" }, { text: "Market" }, { text: "Detail" }],
-            d.reconDiffs.map((r): Cell[] => [
-              { text: formatLocalTime(r.atMs, tz) },
-              { text: r.kind },
-              { text: r.ticker ?? "" },
-              { text: r.detail },
-            ]),
-          ),
-    ),
-  );
-  rows.push(
-    section(
-      "Open at the end of the day",
-      d.openPositions.length === 0
-        ? paragraph("No open position.", MUTED)
-        : dataTable(
-            [
-              { text: "Market" },
-              { text: "Contracts", align: "right" },
-              { text: "Avg entry", align: "right" },
-              { text: "Cost", align: "right" },
-              { text: "Opened" },
-            ],
-            d.openPositions.map((p): Cell[] => [
-              { text: p.ticker },
-              { text: `${p.side.toUpperCase()} ${formatContracts(p.contracts)}`, align: "right" },
-              { text: formatPriceUsd(p.avgEntry), align: "right" },
-              { text: formatUsd(p.cost), align: "right" },
-              { text: formatLocalDateTime(p.openedMs, tz) },
-            ]),
-          ),
-    ),
-  );
   return rows.join("\n");
 }
 
 function textBody(d: DailyReportData): string {
-  const tz = d.timeZone;
   const lines: string[] = [
-    `Daily report: account ${oneLine(d.account)}, trading day ${d.day} (${tz})`,
+    `Daily report: account ${oneLine(d.account)}, trading day ${d.day} (${d.timeZone})`,
     "",
-    `P&L, net of fees: ${formatUsd(d.pnl.net)}`,
-    `Gross P&L: ${formatUsd(d.pnl.gross)}`,
-    `Fees on these round trips: ${formatUsd(d.pnl.fees)}`,
-    `Fees paid today (${plural(d.fillCount, "fill")}): ${formatUsd(d.feesPaid)}`,
-    `Round trips: ${d.roundTripCount} (${d.wins} won, ${d.losses} lost, ${d.scratches} scratch), win rate ${formatTenthsPct(d.winRateTenthsPct)}`,
-    equityLine(d),
+    ...summaryFigures(d).map(([label, value]) => `${label}: ${value.text}`),
     `Equity curve (00:00 to 24:00, low to high): ${d.equity.points.length === 0 ? "no snapshots" : equitySparkline(d)}`,
   ];
-  const marketLine = (m: MarketSummary) =>
-    `  ${oneLine(m.ticker)}: net ${formatUsd(m.net)}, ${plural(m.roundTrips, "round trip")}, fees ${formatUsd(m.fees)}`;
-  if (d.best.length > 0) lines.push("", "Best markets:", ...d.best.map(marketLine));
-  if (d.worst.length > 0) lines.push("", "Worst markets:", ...d.worst.map(marketLine));
-  lines.push("", "Round trips:");
-  if (d.roundTrips.length === 0) lines.push("  none closed today");
-  for (const t of d.roundTrips.slice(0, MAX_LISTED_ROUND_TRIPS)) {
-    lines.push(
-      `  ${tripTimes(t, tz)} ${oneLine(t.ticker)} ${t.side.toUpperCase()} ${formatContracts(t.contracts)} ` +
-        `${formatPriceUsd(t.avgEntry)} -> ${formatPriceUsd(t.avgExit)} ${t.reason}: net ${formatUsd(t.net)}, fees ${formatUsd(t.fees)}`,
-    );
-  }
-  const more = d.roundTrips.length - MAX_LISTED_ROUND_TRIPS;
-  if (more > 0) lines.push(`  ...and ${plural(more, "more round trip")}`);
-  lines.push("", "Circuit breakers:");
-  if (d.breakerTrips.length === 0) lines.push("  none tripped");
-  for (const b of d.breakerTrips) lines.push(`  ${recordLine(b.atMs, tz, breakerText(b))}`);
-  lines.push("", "Reconciliation differences:");
-  if (d.reconDiffs.length === 0) lines.push("  none");
-  for (const r of d.reconDiffs) lines.push(`  ${recordLine(r.atMs, tz, reconText(r))}`);
-  lines.push("", "Open at the end of the day:");
-  if (d.openPositions.length === 0) lines.push("  none");
-  for (const p of d.openPositions) {
-    lines.push(
-      `  ${oneLine(p.ticker)} ${p.side.toUpperCase()} ${formatContracts(p.contracts)} at ${formatPriceUsd(p.avgEntry)}, cost ${formatUsd(p.cost)}, opened ${formatLocalDateTime(p.openedMs, tz)}`,
-    );
+  for (const l of listSections(d)) {
+    if (l.rows.length === 0 && l.empty === null) continue;
+    lines.push("", `${l.title}:`);
+    if (l.rows.length === 0) lines.push(`  ${l.empty}`);
+    else lines.push(`  ${l.header.map((c) => c.text).join("  ")}`);
+    for (const r of l.rows.slice(0, l.max)) lines.push(`  ${r.map((c) => oneLine(c.text, 300)).join("  ")}`);
+    const more = moreLine(l);
+    if (more) lines.push(`  ${more}`);
   }
   return `${lines.join("\n")}\n`;
 }
