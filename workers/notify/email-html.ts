@@ -4,7 +4,7 @@
  * canvas, no images. Every caller passes text through `escapeHtml` (or uses `cell`, which does).
  * Used by the daily report and the alert renderers.
  */
-import { escapeHtml } from "./format.ts";
+import { escapeHtml, oneLine } from "./format.ts";
 
 export const FONT = "font-family:Arial,sans-serif;";
 export const INK = "#1f2933";
@@ -56,6 +56,9 @@ export function paragraph(text: string, color = INK): string {
 
 export type Align = "left" | "right";
 
+/** Longer cell text is cut (with "...") so one record cannot swell the message. */
+export const MAX_CELL_CHARS = 160;
+
 /** One table cell with escaped text, optionally coloured. */
 export interface Cell {
   text: string;
@@ -74,7 +77,7 @@ function td(c: Cell, header: boolean, rule = true): string {
   const tag = header ? "th" : "td";
   const border = rule ? `border-bottom:1px solid ${RULE};` : "";
   const weight = header || c.bold ? "font-weight:bold;" : "";
-  return `<${tag} align="${align}" style="padding:4px 6px;${border}${FONT}font-size:13px;${weight}color:${c.color ?? INK};">${escapeHtml(c.text)}</${tag}>`;
+  return `<${tag} align="${align}" style="padding:4px 6px;${border}${FONT}font-size:13px;${weight}color:${c.color ?? INK};">${escapeHtml(oneLine(c.text, MAX_CELL_CHARS))}</${tag}>`;
 }
 
 /** A data table: a header row and body rows of escaped cells. */

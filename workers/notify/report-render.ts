@@ -43,8 +43,8 @@ const SPARK_CHARS = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"] as 
  * Rows listed one by one in each table; the rest are counted. Together they keep the HTML under
  * Gmail's 102 KB clipping limit on the busiest day.
  */
-export const MAX_LISTED_ROUND_TRIPS = 30;
-export const MAX_LISTED_ROWS = 15;
+export const MAX_LISTED_ROUND_TRIPS = 20;
+export const MAX_LISTED_ROWS = 10;
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
