@@ -1,8 +1,8 @@
 /**
  * Alert emails: `renderAlert(alert, opts) -> { subject, html, text }`, pure, so a retried send
  * carries the same body. Each kind says what happened, what it means for trading and what the
- * trader may do; the counts of alerts merged into this one (de-duplicated or rate-limited since
- * the kind's previous email) follow. Called by the alert job.
+ * trader may do; when alerts of the kind were merged into it (de-duplicated or rate-limited since
+ * the kind's previous email), their counts per key follow. Called by the alert job.
  */
 import type { Alert, SuppressedCount } from "./alerts.ts";
 import { SEVERITY } from "./alerts.ts";
@@ -34,7 +34,7 @@ export interface RenderAlertOptions {
   account?: string;
   /** Zone of the times shown; default America/New_York. */
   timeZone?: string;
-  /** Alerts merged into this one since the kind's previous email. */
+  /** Every alert of this kind since its previous email, per key, this one included. */
   merged?: readonly SuppressedCount[];
 }
 
@@ -156,8 +156,8 @@ export function renderAlert(alert: Alert, opts: RenderAlertOptions = {}): Render
   const severity = SEVERITY[alert.kind].toUpperCase();
   const p = partsOf(alert);
   const account = opts.account ? ` ${oneLine(opts.account, 60)}` : "";
-  const extra = merged.reduce((s, m) => s + m.count, 0);
-  const more = extra > 0 ? ` (+${extra} more)` : "";
+  const total = merged.reduce((s, m) => s + m.count, 0);
+  const more = total > 1 ? ` (+${total - 1} more)` : "";
   const subject = oneLine(`[${severity}] Kalshi bot${account}: ${p.headline}${more}`, 200);
   const when = formatLocalDateTime(alert.atMs, tz);
   const details: [string, string][] = [["When", `${when} (${tz})`], ...p.details];
@@ -169,10 +169,11 @@ export function renderAlert(alert: Alert, opts: RenderAlertOptions = {}): Render
     section("What it means", paragraph(p.meaning)),
     section("Details", figures(details.map(([k, v]): readonly [string, Cell] => [k, { text: v }]))),
   ];
-  if (merged.length > 0) {
+  const countsTitle = `${total} ${alert.kind} alerts since the previous one emailed`;
+  if (total > 1) {
     rows.push(
       section(
-        `Also since the previous ${alert.kind} email`,
+        countsTitle,
         dataTable(
           [{ text: "Key" }, { text: "Count", align: "right" }, { text: "First" }, { text: "Last" }],
           merged.map((m): Cell[] => [
@@ -193,12 +194,8 @@ export function renderAlert(alert: Alert, opts: RenderAlertOptions = {}): Render
     oneLine(p.meaning, 1000),
     "",
     ...details.map(([k, v]) => `${k}: ${oneLine(v, 500)}`),
-    ...(merged.length > 0
-      ? [
-          "",
-          `Also since the previous ${alert.kind} email:`,
-          ...mergedLines(merged, tz).map((l) => `  ${oneLine(l, 300)}`),
-        ]
+    ...(total > 1
+      ? ["", `${countsTitle}:`, ...mergedLines(merged, tz).map((l) => `  ${oneLine(l, 300)}`)]
       : []),
     "",
     `Sent by the Kalshi trading bot${account}. Times are ${tz}.`,

@@ -143,6 +143,7 @@ describe("merged counts", () => {
     expect(next.queued?.merged).toEqual([
       { key: "daily_loss", count: 2, firstMs: T0 + 10, lastMs: T0 + 30 },
       { key: "consecutive_losses", count: 1, firstMs: T0 + 20, lastMs: T0 + 20 },
+      { key: "error_rate", count: 1, firstMs: T0 + W, lastMs: T0 + W },
     ]);
     // and the counts start again after that email
     expect(next.state.kinds.breaker_trip?.pending).toEqual([]);
@@ -171,12 +172,12 @@ describe("flushAlerts", () => {
     expect(flushAlerts(counted, T0 + dt, cfg).queued).toHaveLength(n);
   });
 
-  it("makes the latest counted alert the headline and counts the rest", () => {
+  it("makes the latest counted alert the headline, with every count", () => {
     const { queued, state } = flushAlerts(counted, T0 + W, cfg);
     expect(queued[0]?.alert).toEqual(breaker("daily_loss", T0 + 20));
-    // daily_loss was counted once and is now the headline; consecutive_losses rides along
     expect(queued[0]?.merged).toEqual([
       { key: "consecutive_losses", count: 1, firstMs: T0 + 10, lastMs: T0 + 10 },
+      { key: "daily_loss", count: 1, firstMs: T0 + 20, lastMs: T0 + 20 },
     ]);
     expect(state.kinds.breaker_trip?.pending).toEqual([]);
     expect(flushAlerts(state, T0 + W, cfg).queued).toEqual([]);

@@ -189,7 +189,7 @@ export const QueuedAlert = z.object({
   id: z.string(),
   kind: AlertKind,
   alert: Alert,
-  /** Alerts of this kind counted since its previous email (the headline not included). */
+  /** Every alert of this kind since its previous email, per key, the headline included. */
   merged: z.array(SuppressedCount),
   queuedMs: Ms,
   attempts: z.number().int().nonnegative(),
@@ -307,14 +307,14 @@ export function planAlert(state: AlertState, alert: Alert, nowMs: number, cfg: A
     const next: KindState = { ...ks, pending: countPending(ks.pending, alert, key, nowMs) };
     return { send: false, state: { ...state, kinds: { ...state.kinds, [kind]: next } }, suppressed };
   }
-  const merged = (ks?.pending ?? []).map(stripLast);
+  const merged = countPending(ks?.pending ?? [], alert, key, nowMs).map(stripLast);
   const r = queueEmail(state, kind, alert, merged, nowMs);
   return { send: true, state: r.state, queued: r.queued };
 }
 
 /**
  * Queues a digest for every kind whose window has passed with alerts counted and nothing of the
- * kind waiting in the queue: the latest counted alert is the headline, the rest are its counts.
+ * kind waiting in the queue: the latest counted alert is the headline, with the counts.
  * Counts of a kind that config has since disabled are discarded. Called by the alert job.
  */
 export function flushAlerts(
@@ -334,10 +334,7 @@ export function flushAlerts(
     if (nowMs < ks.lastQueuedMs + windowOf(cfg, kind) || s.queue.some((q) => q.kind === kind)) continue;
     let head = ks.pending[0] as PendingEntry;
     for (const p of ks.pending) if (p.lastMs >= head.lastMs) head = p;
-    const merged = ks.pending
-      .map((p) => (p === head ? { ...stripLast(p), count: p.count - 1 } : stripLast(p)))
-      .filter((p) => p.count > 0);
-    const r = queueEmail(s, kind, head.last, merged, nowMs);
+    const r = queueEmail(s, kind, head.last, ks.pending.map(stripLast), nowMs);
     s = r.state;
     queued.push(r.queued);
   }
