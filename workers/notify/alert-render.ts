@@ -22,6 +22,7 @@ import {
 import {
   escapeHtml,
   formatContracts,
+  formatFigure,
   formatLocalDateTime,
   formatLocalTime,
   formatPriceUsd,
@@ -58,10 +59,7 @@ function partsOf(a: Alert): Parts {
           a.tradingState === "halted"
             ? "New entries are stopped and working entry orders cancelled; exits stay protected. Trading stays halted until the breaker clears or you resume it through the admin API."
             : "New entries are stopped; only exits are placed until the breaker clears or you resume through the admin API.",
-        details: [
-          ["Reason", a.reason],
-          ...Object.entries(a.numbers).map(([k, v]): [string, string] => [k, String(v)]),
-        ],
+        details: [["Reason", a.reason], ...Object.entries(a.numbers).map(([k, v]) => formatFigure(k, v))],
       };
     case "resume":
       return {

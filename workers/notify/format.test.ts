@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import {
   escapeHtml,
   formatContracts,
+  formatFigure,
   formatPercent,
   formatPriceUsd,
   formatTenthsPct,
@@ -82,6 +83,17 @@ describe("prices and counts", () => {
     [1, "0.01"],
   ])("formats count %i as %s contracts", (c, want) => {
     expect(formatContracts(c)).toBe(want);
+  });
+});
+
+describe("formatFigure", () => {
+  it.each([
+    ["dayPnlMicros", -51_000_000, ["dayPnl", "-$51.00"]],
+    ["losses", 3, ["losses", "3"]],
+    ["Micros", 5, ["Micros", "5"]],
+    ["ratio", 0.25, ["ratio", "0.25"]],
+  ])("shows %s = %d as %j", (key, value, want) => {
+    expect(formatFigure(key, value)).toEqual(want);
   });
 });
 

@@ -85,6 +85,18 @@ export function formatContracts(c: CountUnits): string {
   return frac === 0 ? head : `${head}.${String(frac).padStart(2, "0")}`;
 }
 
+/**
+ * One of a breaker's figures as `[label, text]`. By convention a key ending in `Micros` holds
+ * micro-dollars and is shown as money without the suffix (`dayPnlMicros` -> `dayPnl`, `-$51.00`);
+ * any other value is shown as the number it is.
+ */
+export function formatFigure(key: string, value: number): [string, string] {
+  if (key.endsWith("Micros") && key.length > 6 && Number.isSafeInteger(value)) {
+    return [key.slice(0, -6), formatUsd(value)];
+  }
+  return [key, String(value)];
+}
+
 /** `HH:MM` on the wall clock of `timeZone`. */
 export function formatLocalTime(ms: number, timeZone: string): string {
   const m = wallClockOf(ms, timeZone).minutes;

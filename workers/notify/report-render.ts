@@ -22,6 +22,7 @@ import {
 } from "./email-html.ts";
 import {
   formatContracts,
+  formatFigure,
   formatLocalDateTime,
   formatLocalTime,
   formatPriceUsd,
@@ -181,7 +182,7 @@ type BreakerTrip = DailyReportData["breakerTrips"][number];
 
 function breakerWhy(b: BreakerTrip): string {
   const nums = Object.entries(b.numbers)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => formatFigure(k, v).join("="))
     .join(", ");
   return `${b.reason}${nums ? ` (${nums})` : ""}`;
 }
