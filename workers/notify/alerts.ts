@@ -183,9 +183,9 @@ const KindState = z.object({
 });
 type KindState = z.infer<typeof KindState>;
 
-/** An email waiting to be (re)sent. Never changes after it is queued, so retries match. */
+/** An email waiting to be (re)sent. Its content never changes once queued, so every retry sends the same body. */
 export const QueuedAlert = z.object({
-  /** Unique per account: `<kind>/<queuedMs>-<seq>`; the idempotency key is built from it. */
+  /** Unique per account (`<kind>/<queuedMs>-<seq>`); the idempotency key is built from it. */
   id: z.string(),
   kind: AlertKind,
   alert: Alert,

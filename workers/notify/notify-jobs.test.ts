@@ -11,9 +11,9 @@ import {
 import { type Alert, type AlertState, emptyAlertState, planAlert } from "./alerts.ts";
 import { AlertConfig, type MailSettings, ReportConfig } from "./config.ts";
 import { resendSender, runAlertJob, runReportJob } from "./notify-jobs.ts";
-import { reportInput } from "./report-fixtures.ts";
 import { emptyReportState, type ReportState } from "./report-schedule.ts";
 import { sendEmail } from "./resend.ts";
+import { reportInput } from "./testing/report-fixtures.ts";
 
 let standIn: ResendStandIn;
 let settings: MailSettings;

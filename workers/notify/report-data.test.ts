@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { dailyReportData } from "./report-data.ts";
-import { END, reportInput, START } from "./report-fixtures.ts";
+import { END, reportInput, START } from "./testing/report-fixtures.ts";
 
 describe("dailyReportData", () => {
   const d = dailyReportData(reportInput());

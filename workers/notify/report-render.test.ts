@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import type { RoundTrip } from "../../shared/domain.ts";
 import { dailyReportData } from "./report-data.ts";
-import { END, reportInput, START } from "./report-fixtures.ts";
 import { barHeights, CHART_SLOTS, renderDailyReport, slotValues } from "./report-render.ts";
+import { END, reportInput, START } from "./testing/report-fixtures.ts";
 
 const data = dailyReportData(reportInput());
 const email = renderDailyReport(data);

@@ -1,10 +1,10 @@
 /**
  * One trading day's records for the report tests, with the figures worked out by hand in the
- * comments (and asserted in report-data.test.ts). Tickers follow Kalshi's published formats.
+ * comments (and asserted in report-data.test.ts). Tickers are shaped like Kalshi's (series, date, strike).
  */
-import type { Fill, Position, RoundTrip } from "../../shared/domain.ts";
-import type { DailyReportInput } from "./report-data.ts";
-import { dayBounds } from "./trading-day.ts";
+import type { Fill, Position, RoundTrip } from "../../../shared/domain.ts";
+import type { DailyReportInput } from "../report-data.ts";
+import { dayBounds } from "../trading-day.ts";
 
 export const DAY = "2026-03-09";
 export const TZ = "America/New_York";
