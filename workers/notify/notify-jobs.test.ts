@@ -113,6 +113,18 @@ describe("runReportJob", () => {
     expect(mailbox()).toEqual([]);
   });
 
+  it("forgets a report waiting for a retry once reports are switched off", async () => {
+    standIn.failNext(settings.apiKey, { status: 503, count: 1 });
+    const first = await runReportJob(reportDeps(emptyReportState(), DUE));
+    expect(first.state.pending).not.toBeNull();
+    const off = await runReportJob({
+      ...reportDeps(first.state, DUE + 60_000),
+      cfg: ReportConfig.parse({ enabled: false }),
+    });
+    expect(off).toEqual({ state: { ...first.state, pending: null }, outcome: "idle" });
+    expect(mailbox()).toEqual([]);
+  });
+
   it("sends nothing and keeps its state when mail is not configured", async () => {
     const s = emptyReportState();
     expect(await runReportJob({ ...reportDeps(s, DUE), send: null })).toEqual({

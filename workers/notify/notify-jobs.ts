@@ -134,6 +134,9 @@ async function attemptReport(
 /** Sends the daily report when one is due (or retries the pending one). */
 export async function runReportJob(deps: ReportJobDeps): Promise<ReportJobResult> {
   const { nowMs, state, send } = deps;
+  // Switched off: a report rendered before is not sent either.
+  if (!deps.cfg.enabled)
+    return { state: state.pending === null ? state : { ...state, pending: null }, outcome: "idle" };
   if (state.pending !== null) {
     if (state.pending.nextAttemptMs > nowMs) return { state, outcome: "waiting", day: state.pending.day };
     if (send === null) return { state, outcome: "not_configured", day: state.pending.day };
