@@ -39,7 +39,11 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          globalSetup: ["./test/feed/sim-global-setup.ts", "./test/history/history-global-setup.ts"],
+          globalSetup: [
+            "./test/feed/sim-global-setup.ts",
+            "./test/history/history-global-setup.ts",
+            "./test/support/resend-global-setup.ts",
+          ],
           include: ["**/*.worker.test.ts"],
           exclude: ["**/node_modules/**"],
           testTimeout: 30_000,
