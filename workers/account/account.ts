@@ -273,7 +273,11 @@ export class Account {
 
   /** Resolves when every job started so far has finished (tests). */
   async settled(): Promise<void> {
-    while (this.#jobs.size > 0) await Promise.all([...this.#jobs]);
+    for (let i = 0; i < 100; i++) {
+      if (this.#jobs.size > 0) await Promise.all([...this.#jobs]);
+      await this.orders.settled();
+      if (this.#jobs.size === 0) return;
+    }
   }
 
   // ================================================================ routing

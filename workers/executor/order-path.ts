@@ -218,12 +218,26 @@ export class OrderPath {
   #lastReconcileError: string | null = null;
   /** markets with an open position, in memory: the hot path asks on every book change */
   readonly #held = new Set<string>();
+  /** requests started without the caller waiting (sends, cancels, resizes, REST tops) */
+  readonly #pending = new Set<Promise<unknown>>();
 
   constructor(deps: OrderPathDeps) {
     this.#d = deps;
     applySchema(deps.sql, EXECUTOR_SCHEMA);
     this.#j = new Journal(deps.sql);
     for (const h of this.#j.positions()) this.#held.add(h.position.ticker);
+  }
+
+  /** Keeps a request the caller does not wait for, so `settled` can; its failure is logged, never thrown. */
+  #track(p: Promise<unknown>): void {
+    const q = p.catch((err) => this.#d.log("order_path.request_failed", { error: String(err).slice(0, 200) }));
+    this.#pending.add(q);
+    void q.finally(() => this.#pending.delete(q));
+  }
+
+  /** Resolves when every request started so far (and any they started) has been answered. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
   /** Is a position open in `ticker`? (memory, no SQL: called for every book change) */
@@ -325,7 +339,7 @@ export class OrderPath {
       this.#j.insertOrder(order);
       this.#d.history.order(order);
     });
-    void this.#send(order);
+    this.#track(this.#send(order));
     return { ok: true, order };
   }
 
@@ -698,13 +712,13 @@ export class OrderPath {
           this.#d.log("exit.started", { ticker: p.ticker, positionId: p.positionId, reason: a.state.reason });
         return;
       case "cancel":
-        void this.cancel(a.intentId, a.why);
+        this.#track(this.cancel(a.intentId, a.why));
         return;
       case "resize_take_profit":
-        void this.#resize(a.intentId, a.remaining);
+        this.#track(this.#resize(a.intentId, a.remaining));
         return;
       case "fetch_rest_top":
-        void this.#fetchRestTop(p.ticker);
+        this.#track(this.#fetchRestTop(p.ticker));
         return;
       case "place_take_profit":
         this.#sendExit(p, {
@@ -792,7 +806,7 @@ export class OrderPath {
       if (this.#d.book(h.position.ticker)?.fresh) continue;
       const last = this.#restTopAskedMs.get(h.position.ticker);
       if (last === undefined || now - last >= this.#d.config().restTopIntervalMs)
-        void this.#fetchRestTop(h.position.ticker);
+        this.#track(this.#fetchRestTop(h.position.ticker));
     }
   }
 
