@@ -9,6 +9,9 @@ import { readSimTestKeys } from "./sim/keys/index.ts";
 
 // The simulator's throwaway test key (sim/keys), read here in Node and handed to the Worker as
 // its secrets; the workers project's globalSetup starts the simulator and provides its URL.
+// wrangler.toml's top level is the demo deployment; the tests are a local run against the
+// simulator, so they set the environment, its URL and the local-run marker themselves
+// (shared/environment.ts refuses `sim` without them).
 const simKeys = readSimTestKeys();
 
 export default defineConfig({
@@ -30,7 +33,9 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               bindings: {
+                KALSHI_ENV: "sim",
                 KALSHI_SIM_URL: ctx.inject("simUrl"),
+                KALSHI_LOCAL_RUN: "true",
                 KALSHI_KEY_ID: simKeys.keyId,
                 KALSHI_PRIVATE_KEY: simKeys.privateKeyPem,
               },
