@@ -15,7 +15,7 @@ const price = (d: number) => z.number().int().min(0).max(10_000).default(d);
 export const BreakerAction = z.enum(["reducing", "halted"]);
 export type BreakerAction = z.infer<typeof BreakerAction>;
 
-export const PriceBand = z.object({
+export const PriceBand = z.strictObject({
   /** Lowest order price: $0.01. */
   min: price(100),
   /** Highest order price: $0.99. */
@@ -23,7 +23,7 @@ export const PriceBand = z.object({
 });
 export type PriceBand = z.infer<typeof PriceBand>;
 
-export const ExposureLimits = z.object({
+export const ExposureLimits = z.strictObject({
   /** Money at cost in one market (position + working entries), percent of equity: 10 %. */
   maxPositionPct: z.number().gt(0).max(100).default(10),
   /** Money at cost of all positions and working entries, percent of equity: 30 %. */
@@ -33,7 +33,7 @@ export const ExposureLimits = z.object({
 });
 export type ExposureLimits = z.infer<typeof ExposureLimits>;
 
-export const ApiErrorRateBreaker = z.object({
+export const ApiErrorRateBreaker = z.strictObject({
   /** Trips when errors / requests over the window reach this: 10 %. */
   threshold: z.number().gt(0).max(1).default(0.1),
   /** The sliding window: 5 min (kept in 10 buckets, so it slides in steps of a tenth). */
@@ -47,7 +47,7 @@ export const ApiErrorRateBreaker = z.object({
 });
 export type ApiErrorRateBreaker = z.infer<typeof ApiErrorRateBreaker>;
 
-export const BreakerActions = z.object({
+export const BreakerActions = z.strictObject({
   /** Daily loss sets this: halted. */
   dailyLoss: BreakerAction.default("halted"),
   /** Consecutive losing round trips set this: reducing. */
@@ -57,7 +57,7 @@ export const BreakerActions = z.object({
 });
 export type BreakerActions = z.infer<typeof BreakerActions>;
 
-export const BreakerConfig = z.object({
+export const BreakerConfig = z.strictObject({
   /** Trips when equity falls this far below the start-of-day equity: 5 %. */
   dailyLossPct: z.number().gt(0).max(100).default(5),
   /** Trips after this many losing round trips in a row: 5. */
@@ -80,7 +80,7 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-const RiskConfigFields = z.object({
+const RiskConfigFields = z.strictObject({
   priceBand: PriceBand.default(PriceBand.parse({})),
   /** Largest order, count units: 10 000 contracts (a fat-finger bound; sizing stays below it). */
   maxOrderCount: z.number().int().min(1).default(1_000_000),
