@@ -30,6 +30,9 @@ import {
   sizeEntry,
 } from "./sizing.ts";
 
+export type { MarketInput } from "./signal.ts";
+export type { AccountView } from "./sizing.ts";
+
 export type Verdict = "enter" | "hold" | "exit" | "skip";
 
 /** The sizing as explained: the count, the cap that bound it and the numbers (null = cap not applying). */
