@@ -19,7 +19,7 @@ import { snapForBuy } from "../../shared/kalshi/tick-grid.ts";
 import { SimControlClient } from "../../sim/control-client.ts";
 import type { OrderRequestRecord } from "../../sim/server/faults.ts";
 import { lazySigner, restClientFor } from "../../workers/feed/feed-adapters.ts";
-import { accountHarness } from "../support/account-harness.ts";
+import { accountHarness, simRestBase } from "../support/account-harness.ts";
 
 const control = new SimControlClient(env.KALSHI_SIM_URL);
 const CREATE_PATH = "/portfolio/events/orders";
@@ -181,7 +181,7 @@ describe("one intent, one order, whatever happens to the create", () => {
 
 /** A REST client whose creates reach the simulator but whose answers never come back (the instance "dies"). */
 function hangingCreates(): KalshiRestClient {
-  const real = restClientFor(env, lazySigner(env.KALSHI_KEY_ID, env.KALSHI_PRIVATE_KEY), {
+  const real = restClientFor(simRestBase(), lazySigner(env.KALSHI_KEY_ID, env.KALSHI_PRIVATE_KEY), {
     timeoutMs: 1_500,
   });
   return new Proxy(real, {

@@ -7,9 +7,17 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { resolveTarget } from "../../shared/environment.ts";
 import type { Account, AccountDeps } from "../../workers/account/account.ts";
 import { type AccountObject, INTERNALS } from "../../workers/account/account-object.ts";
 import { lazySigner, restClientFor } from "../../workers/feed/feed-adapters.ts";
+
+/** The simulator's REST base, as the test environment resolves it. */
+export function simRestBase(): string {
+  const t = resolveTarget(env);
+  if (!t.ok) throw new Error(`test environment does not resolve: ${t.code}`);
+  return t.restBase;
+}
 
 export interface LogLine {
   event: string;
@@ -37,7 +45,7 @@ export function accountHarness(name: string, opts: HarnessOptions = {}) {
 
   const install = (overrides: Partial<AccountDeps> = {}) =>
     runInDurableObject(stub, (o: AccountObject) => {
-      const rest = restClientFor(env, lazySigner(env.KALSHI_KEY_ID, env.KALSHI_PRIVATE_KEY), {
+      const rest = restClientFor(simRestBase(), lazySigner(env.KALSHI_KEY_ID, env.KALSHI_PRIVATE_KEY), {
         timeoutMs: opts.restTimeoutMs ?? 2_000,
       });
       current = o[INTERNALS]().rebuild({

@@ -18,9 +18,10 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Intent } from "../../shared/domain.ts";
+import { resolveTarget, secretsStatus } from "../../shared/environment.ts";
 import { type FrameHandlerBookPortOptions, frameHandlerBookPort } from "../feed/book-port.ts";
 import { MarketCatalogue } from "../feed/catalogue.ts";
-import { kalshiEnvOf, lazySigner, restClientFor, signedSocketOpener } from "../feed/feed-adapters.ts";
+import { lazySigner, restClientFor, signedSocketOpener } from "../feed/feed-adapters.ts";
 import { historyClientFromEnv } from "../history/flush.ts";
 import { type Account, Account as AccountCore, type AccountDeps, type AccountStatus } from "./account.ts";
 import type { ConfigUpdate } from "./account-config.ts";
@@ -35,9 +36,15 @@ export interface Internals {
   rebuild(overrides: Partial<AccountDeps>): Account;
 }
 
-/** Name of the account's object: state is kept per environment and account. */
-export function accountKeyOf(env: Pick<Env, "KALSHI_ENV" | "ACCOUNT_NAME">): string {
-  return `${env.KALSHI_ENV || "unset"}:${env.ACCOUNT_NAME || "default"}`;
+/**
+ * Name of the account's object: state is kept per environment and account. A configuration that
+ * does not resolve still gets an object (named after what was given), so its status can say why.
+ */
+export function accountKeyOf(env: Env): string {
+  const t = resolveTarget(env);
+  if (t.ok) return t.accountKey;
+  const name = typeof env.ACCOUNT_NAME === "string" && env.ACCOUNT_NAME !== "" ? env.ACCOUNT_NAME : "default";
+  return `invalid:${String(env.KALSHI_ENV || "unset").slice(0, 16)}:${name.slice(0, 64)}`;
 }
 
 export class AccountObject extends DurableObject<Env> {
@@ -166,18 +173,14 @@ export class AccountObject extends DurableObject<Env> {
       o.log ??
       ((event: string, data?: Record<string, unknown>) => console.log(JSON.stringify({ event, ...data })));
     const signer = lazySigner(env.KALSHI_KEY_ID ?? "", env.KALSHI_PRIVATE_KEY ?? "");
-    let target: AccountDeps["target"];
-    try {
-      target = { ok: true, env: kalshiEnvOf(env.KALSHI_ENV), accountKey: accountKeyOf(env) };
-    } catch (err) {
-      target = {
-        ok: false,
-        code: "env_unknown",
-        message: err instanceof Error ? err.message : String(err),
-        accountKey: accountKeyOf(env),
-      };
-    }
-    const rest = o.rest ?? restClientFor(env, signer);
+    const resolved = resolveTarget(env);
+    const target: AccountDeps["target"] = resolved.ok
+      ? { ok: true, env: resolved.env, accountKey: resolved.accountKey }
+      : { ok: false, code: resolved.code, message: resolved.message, accountKey: accountKeyOf(env) };
+    // An unresolved target gets unroutable URLs: nothing is ever sent while `start` refuses.
+    const restBase = resolved.ok ? resolved.restBase : "http://invalid.invalid/trade-api/v2";
+    const wsUrl = resolved.ok ? resolved.wsUrl : "http://invalid.invalid/trade-api/ws/v2";
+    const rest = o.rest ?? restClientFor(restBase, signer);
     const bookOpts: FrameHandlerBookPortOptions = { nowMs, log };
     return {
       sql: this.ctx.storage.sql,
@@ -188,12 +191,12 @@ export class AccountObject extends DurableObject<Env> {
           await this.ctx.storage.setAlarm(atMs);
         }),
       target: o.target ?? target,
-      secrets: o.secrets ?? { kalshiKey: Boolean(env.KALSHI_KEY_ID && env.KALSHI_PRIVATE_KEY) },
+      secrets: o.secrets ?? { kalshiKey: secretsStatus(env).kalshiKey === "present" },
       rest,
       catalogue: o.catalogue ?? new MarketCatalogue(rest, { log, nowMs }),
       groups: o.groups ?? null,
       books: o.books ?? frameHandlerBookPort(bookOpts),
-      openSocket: o.openSocket ?? signedSocketOpener(env, signer),
+      openSocket: o.openSocket ?? signedSocketOpener(wsUrl, signer),
       history: o.history ?? sqlHistory(this.ctx.storage.sql, target.accountKey, nowMs),
       historyClient: o.historyClient !== undefined ? o.historyClient : historyClientFromEnv(env),
       nowMs,

@@ -230,7 +230,9 @@ export class OrderPath {
 
   /** Keeps a request the caller does not wait for, so `settled` can; its failure is logged, never thrown. */
   #track(p: Promise<unknown>): void {
-    const q = p.catch((err) => this.#d.log("order_path.request_failed", { error: String(err).slice(0, 200) }));
+    const q = p.catch((err) =>
+      this.#d.log("order_path.request_failed", { error: String(err).slice(0, 200) }),
+    );
     this.#pending.add(q);
     void q.finally(() => this.#pending.delete(q));
   }

@@ -1,29 +1,15 @@
 /**
- * The env-facing pieces of market data: URLs from KALSHI_ENV / KALSHI_SIM_URL (`baseUrlsFor`),
- * one lazily imported signer, the signed WebSocket opener (`fetch` with `Upgrade: websocket`,
- * re-signed on every connect; a refused upgrade is reported with its status and Kalshi's error
- * code, so a wrong key shows as such in the status) and the REST client.
+ * The env-facing pieces of the account: one lazily imported signer, the signed WebSocket opener
+ * (`fetch` with `Upgrade: websocket`, re-signed on every connect; a refused upgrade is reported
+ * with its status and Kalshi's error code, so a wrong key shows as such in the status) and the
+ * REST client, both pointed at the target `shared/environment.ts` resolved (never a default).
  */
 import { KalshiSigner, WS_SIGN_PATH } from "../../shared/kalshi/auth.ts";
 import { parseKalshiErrorBody } from "../../shared/kalshi/errors.ts";
 import { RateLimiter } from "../../shared/kalshi/rate-limiter.ts";
-import type { KalshiEnv, RequestSigner } from "../../shared/kalshi/rest-client.ts";
-import { baseUrlsFor, KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
+import type { RequestSigner } from "../../shared/kalshi/rest-client.ts";
+import { KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
 import type { OpenSocketResult, SocketOpener } from "./ports.ts";
-
-/**
- * The WebSocket URL for KALSHI_ENV from `baseUrlsFor`, with an https scheme: Workers open
- * outbound WebSockets through `fetch` with `Upgrade: websocket`.
- */
-export function wsUrlFor(kalshiEnv: string, simUrl: string): string {
-  return baseUrlsFor(kalshiEnvOf(kalshiEnv), simUrl).ws.replace(/^ws/, "http");
-}
-
-/** KALSHI_ENV narrowed; anything else is a configuration error. */
-export function kalshiEnvOf(v: string): KalshiEnv {
-  if (v === "sim" || v === "demo" || v === "prod") return v;
-  throw new Error(`KALSHI_ENV must be sim, demo or prod, not ${JSON.stringify(v)}`);
-}
 
 /**
  * One lazily imported signing key for REST and WebSocket. The key never leaves the signer; a
@@ -89,18 +75,10 @@ export async function openKalshiSocket(
   }
 }
 
-/** A socket opener that signs `GET /trade-api/ws/v2` afresh for every connect. */
-export function signedSocketOpener(env: Env, signer: RequestSigner): SocketOpener {
+/** A socket opener for `wsUrl` (https form) that signs `GET /trade-api/ws/v2` afresh for every connect. */
+export function signedSocketOpener(wsUrl: string, signer: RequestSigner): SocketOpener {
   return async () => {
-    let url: string;
-    try {
-      url = wsUrlFor(env.KALSHI_ENV, env.KALSHI_SIM_URL);
-    } catch (err) {
-      return {
-        ok: false,
-        failure: { kind: "config", message: err instanceof Error ? err.message : String(err) },
-      };
-    }
+    const url = wsUrl;
     let headers: Record<string, string>;
     try {
       headers = await signer.headers("GET", WS_SIGN_PATH, Date.now());
@@ -113,15 +91,15 @@ export function signedSocketOpener(env: Env, signer: RequestSigner): SocketOpene
   };
 }
 
-/** The REST client for KALSHI_ENV: signed with the shared signer, paced by its own limiter, wall clock. */
+/** The REST client for `restBase`: signed with the shared signer, paced by its own limiter, wall clock. */
 export function restClientFor(
-  env: Env,
+  restBase: string,
   signer: RequestSigner,
   opts: { timeoutMs?: number } = {},
 ): KalshiRestClient {
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   return new KalshiRestClient({
-    baseUrl: baseUrlsFor(kalshiEnvOf(env.KALSHI_ENV), env.KALSHI_SIM_URL).rest,
+    baseUrl: restBase,
     signer,
     limiter: new RateLimiter({ now: () => Date.now(), sleep }),
     sleep,
