@@ -333,7 +333,33 @@ describe("writes", () => {
     expect(server.requests).toHaveLength(2);
     expect(server.requests[1]?.body).toBe(server.requests[0]?.body);
     expect(again.ok).toBe(false);
-    if (!again.ok) expect(again.failure).toMatchObject({ reason: "conflict", code: "order_already_exists" });
+    if (again.ok) return;
+    // the resend found the first attempt: the order exists
+    expect(again).toMatchObject({
+      outcome: "exists",
+      failure: { reason: "already_exists", code: "order_already_exists" },
+    });
+  });
+
+  it("reports a create refused with a bare 409 as unknown, not rejected", async () => {
+    const { client, server } = setup();
+    server.on("POST", "/portfolio/events/orders", { status: 409, body: "" });
+    const r = await client.createOrder(ORDER, "open");
+    expect(r).toMatchObject({ ok: false, outcome: "unknown", failure: { reason: "conflict", status: 409 } });
+  });
+
+  it("reports an amend refused with 409 order_already_exists as rejected (the new client id is taken)", async () => {
+    const { client, server } = setup();
+    server.on("POST", "/portfolio/events/orders/ord-1/amend", {
+      status: 409,
+      body: fixture("http_error_order_already_exists.json"),
+    });
+    const r = await client.amendOrder(
+      "ord-1",
+      { ticker: ORDER.ticker, side: "bid", price: "0.5700", count: "8.00", updated_client_order_id: "taken" },
+      "open",
+    );
+    expect(r).toMatchObject({ ok: false, outcome: "rejected", failure: { reason: "already_exists" } });
   });
 
   it("reports a timed-out write as unknown, not rejected", async () => {

@@ -8,10 +8,11 @@
  *   capped at `maxPages` (hitting the cap is a failure, never a silent partial list).
  * - Writes are sent once. A write that times out or gets 5xx/429/network error is a retryable
  *   failure whose outcome is UNKNOWN (the order may exist): `WriteResult.outcome` says so, and
- *   `retryWrite(result.request)` resends the byte-identical body (same `client_order_id`, so a
- *   duplicate answers 409 `order_already_exists` instead of doubling the order). Creates without a
- *   `client_order_id` are refused before sending; a `reduce_by` decrease is not idempotent, so
- *   `retryWrite` refuses it.
+ *   `retryWrite(result.request)` resends the byte-identical body (same `client_order_id`). If the
+ *   first attempt did create the order, Kalshi refuses the resend with 409 `order_already_exists`
+ *   and the outcome is `exists`: the order is there, find it with `findOrderByClientOrderId`.
+ *   Creates without a `client_order_id` are refused before sending; a `reduce_by` decrease and an
+ *   order-group create are not idempotent, so `retryWrite` refuses them.
  * - No redirect is ever followed (`redirect: "manual"`): the signature covers the original path, so
  *   a followed redirect could only 401, and a write must never be replayed elsewhere. A 3xx is a
  *   `redirect` failure.
@@ -20,7 +21,16 @@
  * Used by the executor (writes), the feed object and cron (reads, reconciliation).
  */
 import { z } from "zod";
-import { badResponse, classifyHttp, classifyThrown, type Failure, truncate, writeOutcome } from "./errors.ts";
+import {
+  badResponse,
+  classifyHttp,
+  classifyThrown,
+  type Failure,
+  truncate,
+  type WriteKind,
+  type WriteOutcome,
+  writeOutcome,
+} from "./errors.ts";
 import { bucketFor, type Priority, type RateLimiter } from "./rate-limiter.ts";
 import {
   type AmendOrderV2Request,
@@ -118,15 +128,19 @@ export interface WriteRequest<T> {
   readonly items: number;
   /** False for a `reduce_by` decrease: resending it would reduce twice. */
   readonly idempotent: boolean;
+  /** What a 409 means for this write (`writeOutcome`): a single create, a batch create, or other. */
+  readonly kind: WriteKind;
 }
 
 /**
  * A write's result. On failure, `outcome` is `rejected` only when the exchange explicitly
- * refused (or nothing was sent); `unknown` means the order may or may not exist.
+ * refused (or nothing was sent); `unknown` means the order may or may not exist; `exists` (creates
+ * only) means a 409 `order_already_exists`: an earlier attempt with this `client_order_id`
+ * created the order, so treat it as accepted and look its `order_id` up.
  */
 export type WriteResult<T> =
   | { ok: true; value: T; request: WriteRequest<T> }
-  | { ok: false; failure: Failure; outcome: "rejected" | "unknown"; request: WriteRequest<T> };
+  | { ok: false; failure: Failure; outcome: WriteOutcome; request: WriteRequest<T> };
 
 /** A list item left out because it failed its schema. */
 export interface InvalidItem {
@@ -352,14 +366,17 @@ export class KalshiRestClient {
       req.items,
     );
     if (r.ok) return { ok: true, value: r.value, request: req };
-    return { ok: false, failure: r.failure, outcome: writeOutcome(r.failure), request: req };
+    return { ok: false, failure: r.failure, outcome: writeOutcome(r.failure, req.kind), request: req };
   }
 
   /**
    * Resends a write exactly as first sent (same path, query and body, hence the same
-   * `client_order_id`). For the executor after an `unknown` outcome. A 409
-   * `order_already_exists` on the retry means the first attempt did create the order.
-   * Refuses, without sending, a write that is not idempotent (`reduce_by` decrease).
+   * `client_order_id`). For the executor after an `unknown` outcome. When the first attempt did
+   * create the order, Kalshi refuses the resend with 409 `order_already_exists`: the result is
+   * `{ ok: false, outcome: "exists", failure: { reason: "already_exists" } }`, which means
+   * accepted; `findOrderByClientOrderId` (or the `user_order` carrying the id) gives its
+   * `order_id`. A 409 without that code stays `unknown` (reconcile). Refuses, without sending, a
+   * write that is not idempotent (`reduce_by` decrease, order-group create).
    */
   async retryWrite<T>(request: WriteRequest<T>): Promise<WriteResult<T>> {
     if (!request.idempotent) {
@@ -378,7 +395,7 @@ export class KalshiRestClient {
     path: string,
     schema: z.ZodType<T>,
     priority: Priority,
-    opts: { body?: unknown; query?: Query; items?: number; idempotent?: boolean } = {},
+    opts: { body?: unknown; query?: Query; items?: number; idempotent?: boolean; kind?: WriteKind } = {},
   ): WriteRequest<T> {
     const req: WriteRequest<T> = {
       method,
@@ -387,6 +404,7 @@ export class KalshiRestClient {
       priority,
       items: opts.items ?? 1,
       idempotent: opts.idempotent ?? true,
+      kind: opts.kind ?? "other",
       ...(opts.query !== undefined ? { query: opts.query } : {}),
       ...(opts.body !== undefined ? { bodyText: JSON.stringify(opts.body) } : {}),
     };
@@ -503,6 +521,7 @@ export class KalshiRestClient {
   ): Promise<WriteResult<CreateOrderV2Response>> {
     const req = this.writeRequest("POST", "/portfolio/events/orders", CreateOrderV2Response, priority, {
       body,
+      kind: "create",
     });
     if (!body.client_order_id)
       return Promise.resolve(this.refused(req, "create without client_order_id: not sent"));
@@ -522,6 +541,7 @@ export class KalshiRestClient {
       {
         body: { orders },
         items: orders.length,
+        kind: "batch_create",
       },
     );
     if (orders.length === 0) return Promise.resolve(this.refused(req, "empty batch: not sent"));
@@ -660,6 +680,22 @@ export class KalshiRestClient {
       schema: GetOrderResponse,
     });
     return r.ok ? { ok: true, value: r.value.order } : r;
+  }
+
+  /**
+   * The order a create with `clientOrderId` made in market `ticker`, or null when there is none:
+   * what the executor calls after a create's outcome is `exists` (or to settle an `unknown` one).
+   * Kalshi has no `client_order_id` filter, so this lists the market's orders (every page, any
+   * status; narrow with `min_ts`, Unix seconds, when the send time is known) and matches the id.
+   */
+  async findOrderByClientOrderId(
+    ticker: string,
+    clientOrderId: string,
+    params: { min_ts?: number; subaccount?: number } = {},
+  ): Promise<Result<Order | null>> {
+    const r = await this.listOrders({ ticker, ...params });
+    if (!r.ok) return r;
+    return { ok: true, value: r.value.find((o) => o.client_order_id === clientOrderId) ?? null };
   }
 
   /** `GET /portfolio/fills`, every page. */

@@ -7,6 +7,7 @@
  * the events to an empty book reproduces `book(ticker)` exactly.
  */
 
+import { ORDER_ALREADY_EXISTS } from "../../shared/kalshi/errors.ts";
 import type { CountUnits, MoneyMicros, PriceUnits } from "../../shared/kalshi/units.ts";
 import { PRICE_SCALE } from "../../shared/kalshi/units.ts";
 import { type Entry, ladderOf, ladderPriceOf, OrderBook } from "./book.ts";
@@ -491,12 +492,9 @@ export class Exchange {
     const ms = this.marketMap.get(input.ticker);
     if (!ms) return notFound(`market ${input.ticker}`);
     const market = ms.market;
+    // Kalshi refuses a resent client_order_id with 409: the order already exists.
     if (input.clientOrderId !== undefined && acct.clientOrderIds.has(input.clientOrderId)) {
-      return reject(
-        409,
-        "order_already_exists",
-        `an order with client_order_id ${input.clientOrderId} exists`,
-      );
+      return reject(409, ORDER_ALREADY_EXISTS, "order already exists");
     }
     const bad = checkNewOrder(market, input, this.now());
     if (bad) return bad;
@@ -876,7 +874,7 @@ export class Exchange {
     }
     const newId = input.updatedClientOrderId;
     if (newId !== undefined && newId !== order.clientOrderId && acct.clientOrderIds.has(newId)) {
-      return reject(409, "order_already_exists", `an order with client_order_id ${newId} exists`);
+      return reject(409, ORDER_ALREADY_EXISTS, "order already exists");
     }
     const newRemaining = input.count - order.fillCount;
     const now = this.now();

@@ -22,7 +22,7 @@ import { emptyFaults, Inspection, pickFailure, seededRandom } from "./faults.ts"
 import type { Charge, TierLimits } from "./rate-limit.ts";
 import { BASIC_TIER, costOf, isWrite, RateLimits, shardsFor } from "./rate-limit.ts";
 import type { Reply, RestState } from "./rest.ts";
-import { API_PREFIX, errorBody, handleRest, routeNeedsAuth } from "./rest.ts";
+import { API_PREFIX, errorBody, handleRest, routeNeedsAuth, unparseableBody } from "./rest.ts";
 import { WS_PATH, WsHub } from "./ws.ts";
 
 /** The user the committed test key (sim/keys, `sim-test-key-0001`) trades as. */
@@ -204,7 +204,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       try {
         body = JSON.parse(text);
       } catch {
-        return sendJson(res, 400, errorBody("bad_request", "invalid JSON body"));
+        return sendJson(res, 400, unparseableBody("invalid JSON body"));
       }
     }
     inspection.count("rest_requests");

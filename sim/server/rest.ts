@@ -68,12 +68,21 @@ export interface RestState {
   tradingPaused: boolean;
 }
 
+/**
+ * Kalshi's wrapped error body. `details` is left out when there is nothing to add, as Kalshi's
+ * Order Errors page says (batch items always carry it; they build their own).
+ */
 export function errorBody(
   code: string,
   message: string,
   details = "",
-): { error: { code: string; message: string; details: string } } {
-  return { error: { code, message, details } };
+): { error: { code: string; message: string; details?: string } } {
+  return details === "" ? { error: { code, message } } : { error: { code, message, details } };
+}
+
+/** A body Kalshi cannot parse (bad JSON) answers 400 with the flat shape, not under `error`. */
+export function unparseableBody(details: string): { code: string; message: string; details: string } {
+  return { code: "bad_request", message: "bad request", details };
 }
 
 function err(status: number, code: string, message: string, details = ""): Reply {
