@@ -38,6 +38,21 @@ export interface CreateMarketSpec {
   outcome?: "yes" | "no";
 }
 
+/** An order group as `GET /_sim/inspect/order-groups` shows it. */
+export interface SimOrderGroupView {
+  id: string;
+  user: string;
+  subaccount: number;
+  exchange_index: number;
+  contracts_limit_fp: string;
+  /** true once triggered (limit exceeded or a manual trigger), until a reset */
+  triggered: boolean;
+  /** contracts the group's orders filled in the last 15 s */
+  rolling_volume_fp: string;
+  /** every order placed in the group */
+  orders: string[];
+}
+
 export class SimControlClient {
   readonly baseUrl: string;
 
@@ -218,6 +233,13 @@ export class SimControlClient {
     const q = user ? `?user=${encodeURIComponent(user)}` : "";
     return (await this.call<{ positions: Record<string, unknown>[] }>("GET", `/inspect/positions${q}`))
       .positions;
+  }
+
+  /** Every order group (one user's with `user`): limit, trigger state, rolling volume, orders. */
+  async orderGroups(user?: string): Promise<SimOrderGroupView[]> {
+    const q = user ? `?user=${encodeURIComponent(user)}` : "";
+    return (await this.call<{ order_groups: SimOrderGroupView[] }>("GET", `/inspect/order-groups${q}`))
+      .order_groups;
   }
 
   async balances(): Promise<{ user: string; balance_dollars: string }[]> {

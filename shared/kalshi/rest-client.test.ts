@@ -462,3 +462,53 @@ describe("writes", () => {
     expect(r.ok).toBe(true);
   });
 });
+
+describe("order groups", () => {
+  it("creates, reads, lists, resets, triggers, re-limits and deletes a group with Kalshi's methods and paths", async () => {
+    const { client, server } = setup();
+    server.on("POST", "/portfolio/order_groups/create", ok("http_create_order_group.json", 201));
+    server.on("GET", "/portfolio/order_groups", ok("http_get_order_groups.json"));
+    server.on("GET", "/portfolio/order_groups/og_123", ok("http_get_order_group.json"));
+    for (const action of ["reset", "trigger", "limit"])
+      server.on("PUT", `/portfolio/order_groups/og_123/${action}`, { status: 200, body: "{}" });
+    server.on("DELETE", "/portfolio/order_groups/og_123", { status: 200, body: "{}" });
+
+    const created = await client.createOrderGroup({ contracts_limit_fp: "10.00", exchange_index: 0 });
+    expect(created.ok && created.value.order_group_id).toBe("og_123");
+    const list = await client.listOrderGroups({ subaccount: 0 });
+    expect(list.ok && list.value.map((g) => g.id)).toEqual(["og_123"]);
+    const one = await client.getOrderGroup("og_123");
+    expect(one.ok && one.value.orders).toHaveLength(1);
+    expect((await client.resetOrderGroup("og_123")).ok).toBe(true);
+    expect((await client.triggerOrderGroup("og_123", { exchange_index: 0 })).ok).toBe(true);
+    expect((await client.updateOrderGroupLimit("og_123", { contracts_limit_fp: "5.00" })).ok).toBe(true);
+    expect((await client.deleteOrderGroup("og_123", { exchange_index: 0 })).ok).toBe(true);
+
+    expect(server.requests.map((r) => `${r.method} ${r.url.pathname}${r.url.search}`)).toEqual([
+      "POST /trade-api/v2/portfolio/order_groups/create",
+      "GET /trade-api/v2/portfolio/order_groups?subaccount=0",
+      "GET /trade-api/v2/portfolio/order_groups/og_123",
+      "PUT /trade-api/v2/portfolio/order_groups/og_123/reset",
+      "PUT /trade-api/v2/portfolio/order_groups/og_123/trigger?exchange_index=0",
+      "PUT /trade-api/v2/portfolio/order_groups/og_123/limit",
+      "DELETE /trade-api/v2/portfolio/order_groups/og_123?exchange_index=0",
+    ]);
+    expect(JSON.parse(server.requests[0]?.body ?? "")).toEqual({
+      contracts_limit_fp: "10.00",
+      exchange_index: 0,
+    });
+    expect(JSON.parse(server.requests[5]?.body ?? "")).toEqual({ contracts_limit_fp: "5.00" });
+  });
+
+  it("never resends a group create (the server picks the id) and refuses one without a limit", async () => {
+    const { client, server } = setup();
+    server.on("POST", "/portfolio/order_groups/create", { status: 503, body: "" });
+    const r = await client.createOrderGroup({ contracts_limit: 10 });
+    expect(r).toMatchObject({ ok: false, outcome: "unknown" });
+    if (r.ok) return;
+    expect((await client.retryWrite(r.request)).ok).toBe(false);
+    const none = await client.createOrderGroup({});
+    expect(none).toMatchObject({ ok: false, outcome: "rejected" });
+    expect(server.requests).toHaveLength(1);
+  });
+});

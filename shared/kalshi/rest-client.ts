@@ -39,10 +39,13 @@ import {
   type BatchCancelOrderV2Item,
   BatchCreateOrdersV2Response,
   CancelOrderV2Response,
+  type CreateOrderGroupRequest,
+  CreateOrderGroupResponse,
   type CreateOrderV2Request,
   CreateOrderV2Response,
   type DecreaseOrderV2Request,
   DecreaseOrderV2Response,
+  EmptyResponse,
   type EventPosition,
   ExchangeStatus,
   type Fill,
@@ -55,6 +58,8 @@ import {
   GetMarketOrderbooksResponse,
   GetMarketResponse,
   GetMarketsPageLoose,
+  GetOrderGroupResponse,
+  GetOrderGroupsResponse,
   GetOrderResponse,
   GetOrdersResponse,
   GetPositionsResponse,
@@ -64,8 +69,10 @@ import {
   type MarketPosition,
   type Order,
   type OrderbookFp,
+  type OrderGroup,
   type Series,
   type Settlement,
+  type UpdateOrderGroupLimitRequest,
 } from "./rest-schemas.ts";
 
 /** Signs a request; `KalshiSigner` in `auth.ts` has exactly this shape. */
@@ -646,6 +653,127 @@ export class KalshiRestClient {
       );
     }
     return this.write(req);
+  }
+
+  // ---------- order groups ----------
+  // https://docs.kalshi.com/getting_started/order_groups: a contracts limit over a rolling 15 s
+  // window; past it every resting order of the group is cancelled and new ones are refused until
+  // `resetOrderGroup`. Writes bill the write bucket; `priority` defaults to `cancel`, since they
+  // reduce risk.
+
+  /**
+   * `POST /portfolio/order_groups/create`; answers the new group's id. Not idempotent (the server
+   * picks the id): `retryWrite` refuses it, so after an `unknown` outcome list the groups instead.
+   */
+  createOrderGroup(
+    body: CreateOrderGroupRequest,
+    priority: Priority = "cancel",
+  ): Promise<WriteResult<CreateOrderGroupResponse>> {
+    const req = this.writeRequest(
+      "POST",
+      "/portfolio/order_groups/create",
+      CreateOrderGroupResponse,
+      priority,
+      { body, idempotent: false },
+    );
+    if (body.contracts_limit_fp === undefined && body.contracts_limit === undefined) {
+      return Promise.resolve(this.refused(req, "order group create needs a contracts limit: not sent"));
+    }
+    return this.write(req);
+  }
+
+  /** `GET /portfolio/order_groups/{order_group_id}`: the auto-cancel flag, the limit and the group's order ids. */
+  getOrderGroup(
+    orderGroupId: string,
+    params: { subaccount?: number } = {},
+  ): Promise<Result<GetOrderGroupResponse>> {
+    return this.read({
+      path: `/portfolio/order_groups/${encodeURIComponent(orderGroupId)}`,
+      query: params,
+      schema: GetOrderGroupResponse,
+    });
+  }
+
+  /** `GET /portfolio/order_groups` (one page: Kalshi does not paginate it). Omit `subaccount` for all. */
+  async listOrderGroups(params: { subaccount?: number } = {}): Promise<Result<OrderGroup[]>> {
+    const r = await this.read({
+      path: "/portfolio/order_groups",
+      query: params,
+      schema: GetOrderGroupsResponse,
+    });
+    return r.ok ? { ok: true, value: r.value.order_groups } : r;
+  }
+
+  /** `PUT .../{order_group_id}/reset`: clears the trigger and the rolling volume. */
+  resetOrderGroup(
+    orderGroupId: string,
+    params: { subaccount?: number; exchange_index?: number } = {},
+    priority: Priority = "cancel",
+  ): Promise<WriteResult<EmptyResponse>> {
+    return this.groupWrite("reset", orderGroupId, params, priority);
+  }
+
+  /** `PUT .../{order_group_id}/trigger`: cancels the group's resting orders and refuses new ones until a reset. */
+  triggerOrderGroup(
+    orderGroupId: string,
+    params: { subaccount?: number; exchange_index?: number } = {},
+    priority: Priority = "cancel",
+  ): Promise<WriteResult<EmptyResponse>> {
+    return this.groupWrite("trigger", orderGroupId, params, priority);
+  }
+
+  /** `PUT .../{order_group_id}/limit`: a limit below the current rolling volume triggers the group. */
+  updateOrderGroupLimit(
+    orderGroupId: string,
+    body: UpdateOrderGroupLimitRequest,
+    params: { exchange_index?: number } = {},
+    priority: Priority = "cancel",
+  ): Promise<WriteResult<EmptyResponse>> {
+    const req = this.writeRequest(
+      "PUT",
+      `/portfolio/order_groups/${encodeURIComponent(orderGroupId)}/limit`,
+      EmptyResponse,
+      priority,
+      { body, query: params },
+    );
+    if (body.contracts_limit_fp === undefined && body.contracts_limit === undefined) {
+      return Promise.resolve(this.refused(req, "order group limit update needs a contracts limit: not sent"));
+    }
+    return this.write(req);
+  }
+
+  /** `DELETE /portfolio/order_groups/{order_group_id}`: cancels the group's resting orders and removes it. */
+  deleteOrderGroup(
+    orderGroupId: string,
+    params: { subaccount?: number; exchange_index?: number } = {},
+    priority: Priority = "cancel",
+  ): Promise<WriteResult<EmptyResponse>> {
+    return this.write(
+      this.writeRequest(
+        "DELETE",
+        `/portfolio/order_groups/${encodeURIComponent(orderGroupId)}`,
+        EmptyResponse,
+        priority,
+        { query: params },
+      ),
+    );
+  }
+
+  private groupWrite(
+    action: "reset" | "trigger",
+    orderGroupId: string,
+    params: { subaccount?: number; exchange_index?: number },
+    priority: Priority,
+  ): Promise<WriteResult<EmptyResponse>> {
+    return this.write(
+      this.writeRequest(
+        "PUT",
+        `/portfolio/order_groups/${encodeURIComponent(orderGroupId)}/${action}`,
+        EmptyResponse,
+        priority,
+        { query: params },
+      ),
+    );
   }
 
   // ---------- portfolio reads ----------

@@ -6,6 +6,7 @@ import {
   BatchCancelOrdersV2Response,
   BatchCreateOrdersV2Response,
   CancelOrderV2Response,
+  CreateOrderGroupResponse,
   CreateOrderV2Request,
   CreateOrderV2Response,
   DecreaseOrderV2Response,
@@ -18,6 +19,8 @@ import {
   GetMarketOrderbookResponse,
   GetMarketResponse,
   GetMarketsResponse,
+  GetOrderGroupResponse,
+  GetOrderGroupsResponse,
   GetOrderResponse,
   GetOrdersResponse,
   GetPositionsResponse,
@@ -28,6 +31,7 @@ import {
   toFill,
   toMarketInfo,
   toOrderbookLevels,
+  toOrderGroupInfo,
   toOrderInfo,
   toPosition,
   toSeriesFees,
@@ -61,6 +65,9 @@ const FIXTURES: [string, z.ZodType][] = [
   ["http_get_exchange_schedule.json", GetExchangeScheduleResponse],
   ["http_get_account_limits.json", GetAccountApiLimitsResponse],
   ["http_get_account_endpoint_costs.json", GetAccountEndpointCostsResponse],
+  ["http_create_order_group.json", CreateOrderGroupResponse],
+  ["http_get_order_groups.json", GetOrderGroupsResponse],
+  ["http_get_order_group.json", GetOrderGroupResponse],
 ];
 
 describe("wire schemas", () => {
@@ -69,6 +76,20 @@ describe("wire schemas", () => {
       expect(() => load(name, schema)).not.toThrow();
     });
   }
+
+  it("reads order groups: the limit in count units, an absent list as empty", () => {
+    const groups = load("http_get_order_groups.json", GetOrderGroupsResponse).order_groups;
+    const info = groups.map((g) => toOrderGroupInfo(g));
+    expect(info).toEqual([
+      {
+        ok: true,
+        value: { id: "og_123", contractsLimit: 1_000, autoCancelEnabled: true, exchangeIndex: 0 },
+      },
+    ]);
+    expect(GetOrderGroupsResponse.parse({}).order_groups).toEqual([]);
+    const one = load("http_get_order_group.json", GetOrderGroupResponse);
+    expect(one.orders).toEqual(["ee587a1c-8b87-4dcf-b721-9f6f790619fa"]);
+  });
 
   it("reads a null list as empty (Go nil slice)", () => {
     const r = GetMarketOrderbookResponse.parse({ orderbook_fp: { yes_dollars: null, no_dollars: [] } });

@@ -271,6 +271,67 @@ export const DecreaseOrderV2Response = z.object({
 });
 export type DecreaseOrderV2Response = z.infer<typeof DecreaseOrderV2Response>;
 
+// ---------- order groups ----------
+
+/** One entry of `GET /portfolio/order_groups`. */
+export const OrderGroup = z.object({
+  id: z.string(),
+  /** The limit over the rolling 15 s window, a count string (whole contracts). */
+  contracts_limit_fp: z.string().nullish(),
+  /** Kalshi documents no more than "whether auto-cancel is enabled" (see docs/decisions.md). */
+  is_auto_cancel_enabled: z.boolean(),
+  exchange_index: int.optional(),
+});
+export type OrderGroup = z.infer<typeof OrderGroup>;
+
+/** `order_groups` may be absent (the spec does not require it): read as []. */
+export const GetOrderGroupsResponse = z.object({
+  order_groups: z
+    .array(OrderGroup)
+    .nullish()
+    .transform((v) => v ?? []),
+});
+export type GetOrderGroupsResponse = z.infer<typeof GetOrderGroupsResponse>;
+
+/** `GET /portfolio/order_groups/{order_group_id}`: the group's flag, limit and order ids. */
+export const GetOrderGroupResponse = z.object({
+  is_auto_cancel_enabled: z.boolean(),
+  orders: list(z.string()),
+  contracts_limit: int.nullish(),
+  contracts_limit_fp: z.string().nullish(),
+  exchange_index: int.optional(),
+});
+export type GetOrderGroupResponse = z.infer<typeof GetOrderGroupResponse>;
+
+/**
+ * `POST /portfolio/order_groups/create` body: a limit of 1 to 1 000 000 whole contracts, as
+ * `contracts_limit_fp` (preferred) or `contracts_limit`; both must agree when both are sent.
+ */
+export interface CreateOrderGroupRequest {
+  contracts_limit_fp?: string;
+  contracts_limit?: number;
+  subaccount?: number;
+  /** The group's shard: orders in it must be on markets of this shard. */
+  exchange_index?: number;
+}
+
+export const CreateOrderGroupResponse = z.object({
+  order_group_id: z.string(),
+  subaccount: int.optional(),
+  exchange_index: int.optional(),
+});
+export type CreateOrderGroupResponse = z.infer<typeof CreateOrderGroupResponse>;
+
+/** `PUT /portfolio/order_groups/{order_group_id}/limit` body. */
+export interface UpdateOrderGroupLimitRequest {
+  contracts_limit_fp?: string;
+  contracts_limit?: number;
+}
+
+/** Reset, trigger, limit and delete answer an empty object. */
+export const EmptyResponse = z.object({});
+export type EmptyResponse = z.infer<typeof EmptyResponse>;
+
 // ---------- portfolio reads ----------
 
 export const Order = z.object({
@@ -700,6 +761,23 @@ export function toCreateOrderResult(r: CreateOrderV2Response): Converted<CreateO
     averageFillPrice: r.average_fill_price ? parseMoney(r.average_fill_price) : null,
     averageFeePaid: r.average_fee_paid ? parseMoney(r.average_fee_paid) : null,
     tsMs: r.ts_ms,
+  }));
+}
+
+export interface OrderGroupInfo {
+  id: string;
+  /** Count units; null when Kalshi leaves the limit out. */
+  contractsLimit: CountUnits | null;
+  autoCancelEnabled: boolean;
+  exchangeIndex: number;
+}
+
+export function toOrderGroupInfo(g: OrderGroup): Converted<OrderGroupInfo> {
+  return convert(`order group ${g.id}`, () => ({
+    id: g.id,
+    contractsLimit: g.contracts_limit_fp ? parseCount(g.contracts_limit_fp) : null,
+    autoCancelEnabled: g.is_auto_cancel_enabled,
+    exchangeIndex: g.exchange_index ?? 0,
   }));
 }
 

@@ -91,6 +91,7 @@ export const SEQUENCED_TYPES: ReadonlySet<string> = new Set([
   "market_lifecycle_v2",
   "event_lifecycle",
   "event_fee_update",
+  "order_group_updates",
 ]);
 
 // ---------------------------------------------------------------------------------------
@@ -371,6 +372,28 @@ export const EventFeeUpdate = z.object({
 });
 export type EventFeeUpdate = z.infer<typeof EventFeeUpdate>;
 
+export const ORDER_GROUP_EVENT_TYPES = ["created", "triggered", "reset", "deleted", "limit_updated"] as const;
+export const OrderGroupEventType = z.enum(ORDER_GROUP_EVENT_TYPES);
+export type OrderGroupEventType = z.infer<typeof OrderGroupEventType>;
+
+/**
+ * `order_group_updates` (private, sequenced, market filter ignored): a group was created,
+ * triggered (its resting orders are cancelled), reset, deleted or given a new limit.
+ * `contracts_limit_fp` comes with `created` and `limit_updated` only.
+ */
+export const OrderGroupUpdates = z.object({
+  type: z.literal("order_group_updates"),
+  sid: Sid,
+  seq: Seq,
+  msg: z.object({
+    event_type: OrderGroupEventType,
+    order_group_id: NonEmpty,
+    contracts_limit_fp: CountStr.optional(),
+    ts_ms: TsMs,
+  }),
+});
+export type OrderGroupUpdates = z.infer<typeof OrderGroupUpdates>;
+
 export const Subscribed = z.object({
   type: z.literal("subscribed"),
   id: CommandId.optional(),
@@ -432,6 +455,7 @@ export const WsMessage = z.discriminatedUnion("type", [
   MarketLifecycleV2,
   EventLifecycle,
   EventFeeUpdate,
+  OrderGroupUpdates,
   Subscribed,
   Unsubscribed,
   Ok,
@@ -451,6 +475,7 @@ const SCHEMA_BY_TYPE: ReadonlyMap<string, z.ZodType<WsMessage>> = new Map<string
   ["market_lifecycle_v2", MarketLifecycleV2],
   ["event_lifecycle", EventLifecycle],
   ["event_fee_update", EventFeeUpdate],
+  ["order_group_updates", OrderGroupUpdates],
   ["subscribed", Subscribed],
   ["unsubscribed", Unsubscribed],
   ["ok", Ok],
@@ -979,6 +1004,24 @@ export function toPositionUpdate(m: MarketPosition): PositionUpdate {
   };
   if (x.subaccount !== undefined) p.subaccount = x.subaccount;
   return p;
+}
+
+export interface OrderGroupUpdate {
+  eventType: OrderGroupEventType;
+  orderGroupId: string;
+  /** count units; on `created` and `limit_updated` */
+  contractsLimit?: CountUnits;
+  tsMs: number;
+}
+
+export function toOrderGroupUpdate(m: OrderGroupUpdates): OrderGroupUpdate {
+  const u: OrderGroupUpdate = {
+    eventType: m.msg.event_type,
+    orderGroupId: m.msg.order_group_id,
+    tsMs: m.msg.ts_ms,
+  };
+  if (m.msg.contracts_limit_fp !== undefined) u.contractsLimit = parseCount(m.msg.contracts_limit_fp);
+  return u;
 }
 
 export interface LifecycleEvent {

@@ -15,6 +15,7 @@ import type { SimClock } from "./clock.ts";
 import { fillFee, maxFee } from "./fees.ts";
 import { priceRangesForStructure, snapDown } from "./grid.ts";
 import { crosses, fillableCount, matchOrder, oppositeLadder, wouldCross } from "./matching.ts";
+import { OrderGroups, type SimOrderGroup } from "./order-groups.ts";
 import { plannedQuotes, plannedTake, walkFair } from "./participants.ts";
 import {
   type Account,
@@ -169,6 +170,8 @@ export class Exchange {
   /** resting entries per user, for the balance hold and cancel-all */
   private readonly restingByUser = new Map<string, Set<Entry>>();
   private readonly expiring = new Set<Entry>();
+  private readonly groups = new OrderGroups();
+  private groupSeq = 0;
   private readonly tape: SimTrade[] = [];
   private readonly listeners = new Set<Listener>();
   private readonly requestLog: RequestRecord[] = [];
@@ -484,6 +487,107 @@ export class Exchange {
     return res;
   }
 
+  // ---------------------------------------------------------------- order groups
+
+  /** `POST /portfolio/order_groups/create`; emits `created`. */
+  createOrderGroup(
+    userId: string,
+    input: { contractsLimit: CountUnits; subaccount?: number; exchangeIndex?: number },
+  ): Result<SimOrderGroup> {
+    this.userAccount(userId);
+    const now = this.now();
+    const id = stableId(this.seed, 5, this.groupSeq + 1);
+    const r = this.groups.create(
+      userId,
+      id,
+      {
+        contractsLimit: input.contractsLimit,
+        subaccount: input.subaccount ?? 0,
+        exchangeIndex: input.exchangeIndex ?? 0,
+      },
+      now,
+    );
+    if (!r.ok) return r;
+    this.groupSeq++;
+    this.emit({
+      kind: "order_group",
+      user: userId,
+      eventType: "created",
+      groupId: id,
+      contractsLimit: r.value.contractsLimit,
+      tsMs: now,
+    });
+    return r;
+  }
+
+  orderGroup(userId: string, groupId: string): SimOrderGroup | undefined {
+    this.catchUp();
+    return this.groups.get(userId, groupId, this.now());
+  }
+
+  /** The user's groups (one subaccount's when given), oldest first. */
+  orderGroups(userId: string, subaccount?: number): SimOrderGroup[] {
+    this.catchUp();
+    return this.groups.list(userId, subaccount, this.now());
+  }
+
+  /** Every user's groups, for inspection. */
+  allOrderGroups(): SimOrderGroup[] {
+    return this.groups.all(this.now());
+  }
+
+  /** Clears the trigger and the rolling volume; emits `reset`. */
+  resetOrderGroup(userId: string, groupId: string): Result<true> {
+    this.catchUp();
+    const r = this.groups.reset(userId, groupId);
+    if (r.ok) this.emit({ kind: "order_group", user: userId, eventType: "reset", groupId, tsMs: this.now() });
+    return r;
+  }
+
+  /** Triggers the group: its resting orders are cancelled, new ones refused; emits `triggered`. */
+  triggerOrderGroup(userId: string, groupId: string): Result<true> {
+    this.catchUp();
+    const r = this.groups.trigger(userId, groupId);
+    if (!r.ok) return r;
+    this.emit({ kind: "order_group", user: userId, eventType: "triggered", groupId, tsMs: this.now() });
+    this.cancelGroupOrders(groupId, r.value);
+    this.flushTickers();
+    return { ok: true, value: true };
+  }
+
+  /** A new limit; emits `limit_updated`, then `triggered` if the rolling volume is already past it. */
+  updateOrderGroupLimit(userId: string, groupId: string, contractsLimit: CountUnits): Result<true> {
+    this.catchUp();
+    const now = this.now();
+    const r = this.groups.setLimit(userId, groupId, contractsLimit, now);
+    if (!r.ok) return r;
+    this.emit({
+      kind: "order_group",
+      user: userId,
+      eventType: "limit_updated",
+      groupId,
+      contractsLimit,
+      tsMs: now,
+    });
+    if (r.value.triggered) {
+      this.emit({ kind: "order_group", user: userId, eventType: "triggered", groupId, tsMs: now });
+      this.cancelGroupOrders(groupId, r.value.orderIds);
+    }
+    this.flushTickers();
+    return { ok: true, value: true };
+  }
+
+  /** Deletes the group and cancels its resting orders; emits `deleted`. */
+  deleteOrderGroup(userId: string, groupId: string): Result<true> {
+    this.catchUp();
+    const r = this.groups.delete(userId, groupId);
+    if (!r.ok) return r;
+    this.cancelGroupOrders(groupId, r.value);
+    this.emit({ kind: "order_group", user: userId, eventType: "deleted", groupId, tsMs: this.now() });
+    this.flushTickers();
+    return { ok: true, value: true };
+  }
+
   private cancellable(m: SimMarket): boolean {
     return m.status === "active" || m.status === "inactive";
   }
@@ -498,6 +602,15 @@ export class Exchange {
     }
     const bad = checkNewOrder(market, input, this.now());
     if (bad) return bad;
+    if (input.orderGroupId !== undefined) {
+      const refused = this.groups.admit(
+        acct.userId,
+        input.orderGroupId,
+        market.exchangeIndex,
+        input.subaccount ?? 0,
+      );
+      if (refused) return refused;
+    }
     if (input.postOnly && wouldCross(ms.book, input.side, input.price)) {
       return reject(400, "invalid_order", "post only order would cross the book", "post only cross");
     }
@@ -554,6 +667,10 @@ export class Exchange {
       subaccount: input.subaccount ?? 0,
     };
     if (input.expirationTimeSec !== undefined) order.expirationTimeSec = input.expirationTimeSec;
+    if (input.orderGroupId !== undefined) {
+      order.orderGroupId = input.orderGroupId;
+      this.groups.join(input.orderGroupId, order.orderId);
+    }
     if (input.clientOrderId !== undefined) acct.clientOrderIds.add(input.clientOrderId);
     if (!acct.unlimited) acct.orders.set(order.orderId, order);
     return order;
@@ -628,9 +745,11 @@ export class Exchange {
       });
     }
     const now = this.now();
+    // an order whose own fills triggered its group does not rest (the group refuses new orders)
+    const groupTriggered = order.orderGroupId !== undefined && this.groups.isTriggered(order.orderGroupId);
     if (order.remainingCount === 0) {
       order.status = "executed";
-    } else if (end === "self_trade" || tif !== "good_till_canceled") {
+    } else if (end === "self_trade" || tif !== "good_till_canceled" || groupTriggered) {
       order.status = "canceled";
       order.remainingCount = 0;
       if (end === "self_trade") order.lastUpdateReason = "SelfTradeCancel";
@@ -753,6 +872,8 @@ export class Exchange {
       this.emit({ kind: "order", user: makerAcct.userId, order: copyOrder(mo) });
       this.emitPosition(makerAcct, market.ticker);
     }
+    this.groupFill(mo, count, now);
+    this.groupFill(taker, count, now);
     if (takerAcct.unlimited) return undefined;
     const tf = this.fillRecord(
       takerAcct,
@@ -767,6 +888,28 @@ export class Exchange {
     );
     this.emitPosition(takerAcct, market.ticker);
     return tf;
+  }
+
+  /** Counts a fill against the order's group; past the limit the group triggers. */
+  private groupFill(o: SimOrder, count: CountUnits, nowMs: number): void {
+    if (o.orderGroupId === undefined || !this.groups.recordFill(o.orderGroupId, count, nowMs)) return;
+    this.emit({
+      kind: "order_group",
+      user: o.userId,
+      eventType: "triggered",
+      groupId: o.orderGroupId,
+      tsMs: nowMs,
+    });
+    this.cancelGroupOrders(o.orderGroupId, this.groups.get(o.userId, o.orderGroupId, nowMs)?.orderIds ?? []);
+  }
+
+  /** Cancels what still rests of a group's orders (no last_update_reason: Kalshi lists none for groups). */
+  private cancelGroupOrders(groupId: string, orderIds: readonly string[]): void {
+    for (const id of orderIds) {
+      const entry = this.live.get(id);
+      const ms = entry ? this.marketMap.get(entry.order.ticker) : undefined;
+      if (entry && ms && entry.order.orderGroupId === groupId) this.cancelEntry(entry, ms, undefined);
+    }
   }
 
   private fillRecord(

@@ -93,6 +93,8 @@ export interface CreateOrderInput {
   cancelOrderOnPause?: boolean;
   subaccount?: number;
   exchangeIndex?: number;
+  /** join this order group (it must be the user's, on the market's shard, not triggered) */
+  orderGroupId?: string;
 }
 
 export interface SimOrder {
@@ -121,6 +123,7 @@ export interface SimOrder {
   lastUpdateReason?: string; // Kalshi's last_update_reason values (Trade, Amend, ExpiryCancel, ...)
   exchangeIndex: number;
   subaccount: number;
+  orderGroupId?: string;
 }
 
 export interface SimFill {
@@ -233,6 +236,15 @@ export type ExchangeEvent =
   | { kind: "fill"; user: string; fill: SimFill }
   | { kind: "order"; user: string; order: SimOrder }
   | { kind: "position"; user: string; ticker: string; position: SimPosition }
+  | {
+      kind: "order_group";
+      user: string;
+      eventType: "created" | "triggered" | "reset" | "deleted" | "limit_updated";
+      groupId: string;
+      /** the limit, on `created` and `limit_updated` */
+      contractsLimit?: CountUnits;
+      tsMs: number;
+    }
   | {
       kind: "lifecycle";
       ticker: string;

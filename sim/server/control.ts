@@ -5,7 +5,7 @@
  * is the typed client. Handlers are pure functions of the context, like the REST ones.
  */
 
-import { PRICE_SCALE, parseCount, parsePrice } from "../../shared/kalshi/units.ts";
+import { formatCount, PRICE_SCALE, parseCount, parsePrice } from "../../shared/kalshi/units.ts";
 import { isMarketTicker } from "../../shared/kalshi/wire-fields.ts";
 import type { CreateMarketInput } from "../exchange/exchange.ts";
 import type { BookSide, Rejection } from "../exchange/types.ts";
@@ -256,6 +256,24 @@ export function handleControl(
     case "GET /inspect/positions": {
       const u = query.get("user") ?? ctx.keys.userIds()[0] ?? "";
       return ok({ positions: ex.positions(u).map(positionJson) });
+    }
+    case "GET /inspect/order-groups": {
+      const u = query.get("user");
+      return ok({
+        order_groups: ex
+          .allOrderGroups()
+          .filter((g) => u === null || g.userId === u)
+          .map((g) => ({
+            id: g.id,
+            user: g.userId,
+            subaccount: g.subaccount,
+            exchange_index: g.exchangeIndex,
+            contracts_limit_fp: formatCount(g.contractsLimit),
+            triggered: g.triggered,
+            rolling_volume_fp: formatCount(g.rollingVolume),
+            orders: g.orderIds,
+          })),
+      });
     }
     case "GET /inspect/exchange":
       return ok({ exchange: ex.inspect?.() ?? null });

@@ -7,6 +7,7 @@
 
 import type { CountUnits, MoneyMicros, PriceUnits } from "../../shared/kalshi/units.ts";
 import type { CreateMarketInput } from "../exchange/exchange.ts";
+import type { SimOrderGroup } from "../exchange/order-groups.ts";
 import type {
   AmendInput,
   BookSide,
@@ -49,6 +50,26 @@ export interface ExchangePort {
   positions(userId: string): SimPosition[];
   balance(userId: string): MoneyMicros;
   settlements(userId: string): SimSettlement[];
+
+  // order groups (Kalshi's /portfolio/order_groups); every change emits an `order_group` event
+  createOrderGroup(
+    userId: string,
+    input: { contractsLimit: CountUnits; subaccount?: number; exchangeIndex?: number },
+    nowMs: number,
+  ): Result<SimOrderGroup>;
+  orderGroup(userId: string, groupId: string): SimOrderGroup | undefined;
+  orderGroups(userId: string, subaccount: number | undefined): SimOrderGroup[];
+  resetOrderGroup(userId: string, groupId: string, nowMs: number): Result<true>;
+  triggerOrderGroup(userId: string, groupId: string, nowMs: number): Result<true>;
+  updateOrderGroupLimit(
+    userId: string,
+    groupId: string,
+    contractsLimit: CountUnits,
+    nowMs: number,
+  ): Result<true>;
+  deleteOrderGroup(userId: string, groupId: string, nowMs: number): Result<true>;
+  /** every user's groups, for the control API's inspection */
+  allOrderGroups(): SimOrderGroup[];
 
   /** advance time: expiries, participants, lifecycle */
   step(nowMs: number): void;

@@ -23,7 +23,7 @@ import type {
 } from "../exchange/types.ts";
 import type { ExchangePort } from "./exchange-port.ts";
 import type { TierLimits } from "./rate-limit.ts";
-import { BASIC_TIER, DEFAULT_COST, ENDPOINT_COSTS } from "./rate-limit.ts";
+import { BASIC_TIER, DEFAULT_COST, ENDPOINT_COSTS, SHARDS } from "./rate-limit.ts";
 import type { Json } from "./wire.ts";
 import {
   cents,
@@ -32,6 +32,7 @@ import {
   levelsJson,
   marketJson,
   money4,
+  orderGroupJson,
   orderJson,
   positionJson,
   rfc3339,
@@ -233,7 +234,39 @@ export function parseCreateOrder(body: unknown, nowMs: number): CreateOrderInput
       return err(400, "invalid_order", `${k} must be an integer`);
     input[f] = v;
   }
+  if (body.order_group_id !== undefined && body.order_group_id !== null) {
+    if (typeof body.order_group_id !== "string" || body.order_group_id === "")
+      return err(400, "invalid_order", "order_group_id must be a string");
+    input.orderGroupId = body.order_group_id;
+  }
   return input;
+}
+
+/**
+ * An order group's contracts limit: `contracts_limit` (whole contracts) or `contracts_limit_fp`
+ * (a count string, 0-2 decimals); both may be sent if they agree. Count units, or a reply.
+ */
+export function parseContractsLimit(body: unknown): number | Reply {
+  if (!isRecord(body)) return err(400, "bad_request", "invalid request body");
+  const int = body.contracts_limit;
+  const fp = body.contracts_limit_fp;
+  let fromInt: number | undefined;
+  let fromFp: number | undefined;
+  if (int !== undefined && int !== null) {
+    if (typeof int !== "number" || !Number.isInteger(int))
+      return err(400, "invalid_parameters", "contracts_limit must be an integer");
+    fromInt = int * 100;
+  }
+  if (fp !== undefined && fp !== null) {
+    fromFp = reqCount(fp);
+    if (Number.isNaN(fromFp))
+      return err(400, "invalid_parameters", "contracts_limit_fp must be a fixed-point count string");
+  }
+  if (fromInt === undefined && fromFp === undefined)
+    return err(400, "missing_parameters", "contracts_limit or contracts_limit_fp is required");
+  if (fromInt !== undefined && fromFp !== undefined && fromInt !== fromFp)
+    return err(400, "invalid_parameters", "contracts_limit and contracts_limit_fp must match");
+  return (fromFp ?? fromInt) as number;
 }
 
 function fillSummary(fills: SimFill[]): Json {
@@ -629,6 +662,88 @@ route("POST", `/portfolio/events/orders/${SEG}/decrease`, true, (s, r, [id]) => 
   const out: Json = { order_id: id, remaining_count: formatCount(res.value.remainingCount), ts_ms: r.nowMs };
   if (res.value.clientOrderId) out.client_order_id = res.value.clientOrderId;
   return ok(out);
+});
+
+// Order groups (docs.kalshi.com/api-reference/order-groups): writes answer `{}` except create.
+function groupQuery(q: URLSearchParams): { subaccount: number | undefined } | Reply {
+  const sub = intParam(q, "subaccount");
+  if (sub === null || (sub !== undefined && sub < 0)) return err(400, "bad_request", "invalid subaccount");
+  return { subaccount: sub };
+}
+
+const groupNotFound = (): Reply => err(404, "not_found", "order group not found");
+
+route("POST", "/portfolio/order_groups/create", true, (s, r) => {
+  const limit = parseContractsLimit(r.body);
+  if (isReply(limit)) return limit;
+  const b = r.body as Record<string, unknown>;
+  const input: { contractsLimit: number; subaccount?: number; exchangeIndex?: number } = {
+    contractsLimit: limit,
+  };
+  for (const [k, f] of [
+    ["subaccount", "subaccount"],
+    ["exchange_index", "exchangeIndex"],
+  ] as const) {
+    const v = b[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+      return err(400, "invalid_parameters", `${k} must be a non-negative integer`);
+    input[f] = v;
+  }
+  if (input.exchangeIndex !== undefined && !SHARDS.includes(input.exchangeIndex as (typeof SHARDS)[number]))
+    return err(400, "invalid_parameters", `unknown exchange_index ${input.exchangeIndex}`);
+  const res = s.exchange.createOrderGroup(user(r), input, r.nowMs);
+  if (!res.ok) return fromRejection(res);
+  return {
+    status: 201,
+    body: {
+      order_group_id: res.value.id,
+      subaccount: res.value.subaccount,
+      exchange_index: res.value.exchangeIndex,
+    },
+  };
+});
+
+route("GET", "/portfolio/order_groups", true, (s, r) => {
+  const q = groupQuery(r.query);
+  if (isReply(q)) return q;
+  return ok({ order_groups: s.exchange.orderGroups(user(r), q.subaccount).map(orderGroupJson) });
+});
+
+route("GET", `/portfolio/order_groups/${SEG}`, true, (s, r, [id]) => {
+  const q = groupQuery(r.query);
+  if (isReply(q)) return q;
+  const g = s.exchange.orderGroup(user(r), id as string);
+  if (!g || (q.subaccount !== undefined && g.subaccount !== q.subaccount)) return groupNotFound();
+  return ok({
+    is_auto_cancel_enabled: !g.triggered,
+    orders: g.orderIds,
+    contracts_limit: g.contractsLimit / 100,
+    contracts_limit_fp: formatCount(g.contractsLimit),
+    exchange_index: g.exchangeIndex,
+  });
+});
+
+route("PUT", `/portfolio/order_groups/${SEG}/reset`, true, (s, r, [id]) => {
+  const res = s.exchange.resetOrderGroup(user(r), id as string, r.nowMs);
+  return res.ok ? ok({}) : fromRejection(res);
+});
+
+route("PUT", `/portfolio/order_groups/${SEG}/trigger`, true, (s, r, [id]) => {
+  const res = s.exchange.triggerOrderGroup(user(r), id as string, r.nowMs);
+  return res.ok ? ok({}) : fromRejection(res);
+});
+
+route("PUT", `/portfolio/order_groups/${SEG}/limit`, true, (s, r, [id]) => {
+  const limit = parseContractsLimit(r.body);
+  if (isReply(limit)) return limit;
+  const res = s.exchange.updateOrderGroupLimit(user(r), id as string, limit, r.nowMs);
+  return res.ok ? ok({}) : fromRejection(res);
+});
+
+route("DELETE", `/portfolio/order_groups/${SEG}`, true, (s, r, [id]) => {
+  const res = s.exchange.deleteOrderGroup(user(r), id as string, r.nowMs);
+  return res.ok ? ok({}) : fromRejection(res);
 });
 
 // Legacy V1 writes: every one answers the "switch to V2" error.

@@ -7,6 +7,7 @@
 
 import type { CountUnits, MoneyMicros, PriceUnits } from "../../shared/kalshi/units.ts";
 import { formatCount, formatMoney, formatPrice, PRICE_SCALE } from "../../shared/kalshi/units.ts";
+import type { SimOrderGroup } from "../exchange/order-groups.ts";
 import type {
   BookSide,
   BookView,
@@ -194,7 +195,22 @@ export function orderJson(o: SimOrder): Json {
   };
   if (o.expirationTimeSec !== undefined) out.expiration_time = rfc3339(o.expirationTimeSec * 1000);
   if (o.lastUpdateReason !== undefined) out.last_update_reason = o.lastUpdateReason;
+  if (o.orderGroupId !== undefined) out.order_group_id = o.orderGroupId;
   return out;
+}
+
+/**
+ * One entry of `GET /portfolio/order_groups` (Kalshi's `OrderGroup`). `is_auto_cancel_enabled`
+ * is our reading of an undocumented flag: true while the group is active (it will auto-cancel),
+ * false once triggered, until a reset.
+ */
+export function orderGroupJson(g: SimOrderGroup): Json {
+  return {
+    id: g.id,
+    contracts_limit_fp: formatCount(g.contractsLimit),
+    is_auto_cancel_enabled: !g.triggered,
+    exchange_index: g.exchangeIndex,
+  };
 }
 
 /**
@@ -223,6 +239,7 @@ export function userOrderJson(o: SimOrder): Json {
     last_updated_ts_ms: o.lastUpdateTimeMs,
     subaccount_number: o.subaccount,
   };
+  if (o.orderGroupId !== undefined) msg.order_group_id = o.orderGroupId;
   if (o.expirationTimeSec !== undefined) {
     msg.expiration_time = rfc3339(o.expirationTimeSec * 1000);
     msg.expiration_ts_ms = o.expirationTimeSec * 1000;

@@ -36,6 +36,13 @@ const SEQUENCED = new Set([
   "pyth_value",
 ]);
 const KNOWN_CHANNELS = new Set([...SEQUENCED, "ticker", "fill", "user_orders", "market_positions"]);
+/** Channels that take no market filter: `market_ticker(s)` on them is ignored (Kalshi's spec). */
+const UNFILTERED = new Set([
+  "market_lifecycle_v2",
+  "multivariate_market_lifecycle",
+  "order_group_updates",
+  "communications",
+]);
 
 const ERRORS: Record<number, string> = {
   1: "Unable to process message",
@@ -225,7 +232,7 @@ export class WsHub {
     if (channels.includes("orderbook_delta") && tickers === undefined) return this.error(session, id, 14);
     for (const channel of channels as string[]) {
       this.deps.inspection.count(`ws_subscribe_${channel}`);
-      const filtered = channel !== "market_lifecycle_v2" && tickers !== undefined;
+      const filtered = !UNFILTERED.has(channel) && tickers !== undefined;
       // Re-subscribing is idempotent: new tickers join the existing subscription.
       let sub = [...session.subs.values()].find((s) => s.channel === channel);
       const added: string[] = [];
@@ -438,6 +445,15 @@ export class WsHub {
           if (f.clientOrderId) msg.client_order_id = f.clientOrderId;
           this.emit(s, sub, { type: "fill", msg });
         });
+        return;
+      }
+      case "order_group": {
+        const msg: Json = { event_type: ev.eventType, order_group_id: ev.groupId };
+        if (ev.contractsLimit !== undefined) msg.contracts_limit_fp = formatCount(ev.contractsLimit);
+        msg.ts_ms = ev.tsMs;
+        this.each("order_group_updates", undefined, ev.user, (s, sub) =>
+          this.emit(s, sub, { type: "order_group_updates", msg }),
+        );
         return;
       }
       case "order":
