@@ -65,6 +65,7 @@ import {
   GetPositionsResponse,
   GetSeriesResponse,
   GetSettlementsResponse,
+  GetUserDataTimestampResponse,
   Market,
   type MarketPosition,
   type Order,
@@ -902,6 +903,27 @@ export class KalshiRestClient {
 
   getExchangeStatus(): Promise<Result<ExchangeStatus>> {
     return this.read({ path: "/exchange/status", schema: ExchangeStatus });
+  }
+
+  /**
+   * `GET /exchange/user_data_timestamp`, as Unix ms: the REST portfolio endpoints reflect the
+   * matching engine up to this time. An order sent before it and missing from `GET
+   * /portfolio/orders` was not created.
+   */
+  async getUserDataTimestamp(): Promise<Result<number>> {
+    const r = await this.read({
+      path: "/exchange/user_data_timestamp",
+      schema: GetUserDataTimestampResponse,
+    });
+    if (!r.ok) return r;
+    const ms = Date.parse(r.value.as_of_time);
+    if (Number.isNaN(ms)) {
+      return {
+        ok: false,
+        failure: badResponse(200, `as_of_time ${truncate(r.value.as_of_time, 40)} is not a time`),
+      };
+    }
+    return { ok: true, value: ms };
   }
 
   getExchangeSchedule(): Promise<Result<GetExchangeScheduleResponse>> {

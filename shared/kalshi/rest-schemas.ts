@@ -484,6 +484,13 @@ export const ExchangeStatus = z.object({
 });
 export type ExchangeStatus = z.infer<typeof ExchangeStatus>;
 
+/**
+ * `GET /exchange/user_data_timestamp`: when the REST portfolio view (balance, orders, fills,
+ * positions) was last brought up to date with the matching engine, RFC3339.
+ */
+export const GetUserDataTimestampResponse = z.object({ as_of_time: z.string() });
+export type GetUserDataTimestampResponse = z.infer<typeof GetUserDataTimestampResponse>;
+
 const DailySchedule = z.object({ open_time: z.string(), close_time: z.string() });
 export const WeeklySchedule = z.object({
   start_time: z.string(),

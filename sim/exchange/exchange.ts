@@ -68,6 +68,14 @@ import { checkCount, checkNewOrder, checkPrice, marketInactive, notFound, reject
 export const HOUSE_PARTICIPANT = "sim-house";
 const DEFAULT_BALANCE: MoneyMicros = 10_000 * 1_000_000; // $10,000, as the server's stand-in
 const TRADE_TAPE_LIMIT = 50_000;
+
+/**
+ * The time-in-force values a `reduce_only` order may carry. Kalshi's docs disagree: the V2 spec
+ * puts no restriction on it, a later reading says immediate-or-cancel only. The simulator takes
+ * the stricter one (documented in sim/README.md as a known uncertainty), so a bot that passes here
+ * cannot be refused for it on Kalshi.
+ */
+export const REDUCE_ONLY_TIME_IN_FORCE: readonly TimeInForce[] = ["immediate_or_cancel"];
 const HOUR = 3_600_000;
 
 export type RequestOp = "create" | "cancel" | "amend" | "decrease" | "cancel_all";
@@ -172,6 +180,8 @@ export class Exchange {
   private readonly expiring = new Set<Entry>();
   private readonly groups = new OrderGroups();
   private groupSeq = 0;
+  /** exchange-wide trading pause (Kalshi's weekly maintenance window, or a rare halt) */
+  private paused = false;
   private readonly tape: SimTrade[] = [];
   private readonly listeners = new Set<Listener>();
   private readonly requestLog: RequestRecord[] = [];
@@ -487,6 +497,36 @@ export class Exchange {
     return res;
   }
 
+  // ---------------------------------------------------------------- exchange-wide pause
+
+  /** `GET /exchange/status` `trading_active` is the negation of this. */
+  exchangePaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Pauses or resumes trading on the whole exchange. While paused, creates and amends are
+   * refused (cancels and decreases go through) and the simulated crowd stands still. Pausing
+   * cancels every resting user order that asked for it (`cancel_order_on_pause`, HaltCancel);
+   * the others stay, and resuming cancels nothing (Kalshi's maintenance-and-pauses page).
+   */
+  setExchangePaused(paused: boolean): Result<true> {
+    this.catchUp();
+    if (paused && !this.paused) {
+      for (const entry of [...this.live.values()]) {
+        const ms = this.marketMap.get(entry.order.ticker);
+        if (entry.isUser && entry.order.cancelOrderOnPause && ms) this.cancelEntry(entry, ms, "HaltCancel");
+      }
+    }
+    this.paused = paused;
+    this.flushTickers();
+    return { ok: true, value: true };
+  }
+
+  private pausedRejection(): Rejection | undefined {
+    return this.paused ? reject(400, "trading_is_paused", "trading is paused") : undefined;
+  }
+
   // ---------------------------------------------------------------- order groups
 
   /** `POST /portfolio/order_groups/create`; emits `created`. */
@@ -593,6 +633,8 @@ export class Exchange {
   }
 
   private create(acct: Account, input: CreateOrderInput): Result<CreateOrderOutcome> {
+    const paused = this.pausedRejection();
+    if (paused) return paused;
     const ms = this.marketMap.get(input.ticker);
     if (!ms) return notFound(`market ${input.ticker}`);
     const market = ms.market;
@@ -612,15 +654,22 @@ export class Exchange {
       if (refused) return refused;
     }
     if (input.postOnly && wouldCross(ms.book, input.side, input.price)) {
-      return reject(400, "invalid_order", "post only order would cross the book", "post only cross");
+      return reject(400, "invalid_order", "invalid order", "post only cross");
+    }
+    if (input.reduceOnly && !REDUCE_ONLY_TIME_IN_FORCE.includes(input.timeInForce)) {
+      return reject(
+        400,
+        "invalid_order",
+        "invalid order",
+        `reduce_only requires time_in_force ${REDUCE_ONLY_TIME_IN_FORCE.join(" or ")}`,
+      );
     }
     let count = input.count;
     if (input.reduceOnly) {
-      const cap = closable(positionOf(acct, market.ticker), input.side);
-      if (cap === 0) {
-        return reject(400, "invalid_order", "reduce_only order would increase the position", "reduce only");
-      }
-      count = Math.min(count, cap);
+      // capped at the position it closes, so it can never flip it; the cut is ReduceOnlyCancel
+      count = Math.min(count, closable(positionOf(acct, market.ticker), input.side));
+      if (count === 0)
+        return { ok: true, value: { order: this.reduceOnlyNothing(acct, market, input), fills: [] } };
     }
     const need = this.reserveFor(
       acct,
@@ -635,8 +684,22 @@ export class Exchange {
       return reject(400, "available_balance_too_low", "available balance is too low for this order");
     }
     const order = this.newOrder(acct, market, input, count);
+    if (count < input.count) {
+      order.initialCount = input.count;
+      order.lastUpdateReason = "ReduceOnlyCancel";
+    }
     const fills = this.execute(ms, acct, order, input.timeInForce);
     return { ok: true, value: { order: copyOrder(order), fills: fills.map((f) => ({ ...f })) } };
+  }
+
+  /** A reduce-only order with nothing to reduce: accepted and cancelled whole (ReduceOnlyCancel). */
+  private reduceOnlyNothing(acct: Account, market: SimMarket, input: CreateOrderInput): SimOrder {
+    const order = this.newOrder(acct, market, input, 0);
+    order.initialCount = input.count;
+    order.status = "canceled";
+    order.lastUpdateReason = "ReduceOnlyCancel";
+    this.emit({ kind: "order", user: acct.userId, order: copyOrder(order) });
+    return copyOrder(order);
   }
 
   private newOrder(acct: Account, market: SimMarket, input: CreateOrderInput, count: CountUnits): SimOrder {
@@ -998,6 +1061,8 @@ export class Exchange {
   }
 
   private amend(userId: string, orderId: string, input: AmendInput): Result<CreateOrderOutcome> {
+    const paused = this.pausedRejection();
+    if (paused) return paused;
     const found = this.userEntry(userId, orderId);
     if ("ok" in found) return found;
     const { order, ms } = found;
@@ -1029,7 +1094,7 @@ export class Exchange {
       return { ok: true, value: { order: copyOrder(order), fills: [] } };
     }
     if (order.postOnly && wouldCross(ms.book, order.side, input.price)) {
-      return reject(400, "invalid_order", "post only order would cross the book", "post only cross");
+      return reject(400, "invalid_order", "invalid order", "post only cross");
     }
     const need = this.reserveFor(acct, ms, order.side, input.price, newRemaining, entry, order.reduceOnly);
     if (need > available(acct) + entry.reserved) {
@@ -1117,7 +1182,7 @@ export class Exchange {
   /** Run expiries, lifecycle and the participants at the clock's current time. */
   tick(): void {
     this.catchUp();
-    if (this.participantsOn) {
+    if (this.participantsOn && !this.paused) {
       const now = this.now();
       for (const ms of this.marketMap.values()) {
         if (ms.market.status === "active" && now >= ms.nextParticipantMs) this.participantTick(ms, now);
@@ -1299,7 +1364,7 @@ export class Exchange {
     const ms = this.scenarioMarket(ticker);
     if ("ok" in ms) return ms;
     if (ms.market.status !== "active") return marketInactive(ms.market);
-    const bad = checkPrice(ms.market, price) ?? checkCount(count);
+    const bad = this.pausedRejection() ?? checkPrice(ms.market, price) ?? checkCount(count);
     if (bad) return bad;
     const order = this.participantOrder(participant, ms, side, price, count, "good_till_canceled", "maker");
     this.flushTickers();
@@ -1353,6 +1418,8 @@ export class Exchange {
     const ms = this.scenarioMarket(ticker);
     if ("ok" in ms) return ms;
     if (ms.market.status !== "active") return marketInactive(ms.market);
+    const paused = this.pausedRejection();
+    if (paused) return paused;
     if (!Number.isInteger(price) || price <= 0 || price >= PRICE_SCALE) {
       return reject(400, "invalid_price", "price must lie strictly between $0 and $1");
     }

@@ -68,6 +68,28 @@ describe("market lifecycle", () => {
     expect(events.some((e) => e.kind === "lifecycle" && e.eventType === "deactivated")).toBe(true);
   });
 
+  it("pauses the whole exchange: creates and amends refused, cancels allowed, only cancel_order_on_pause orders pulled, nothing cancelled on resume", () => {
+    const { ex } = harness();
+    const keep = ok(ex.createOrder("alice", gtc("bid", 4000, 1))).order;
+    const pulled = ok(ex.createOrder("alice", gtc("bid", 3900, 1, { cancelOrderOnPause: true }))).order;
+    const other = ok(ex.createOrder("bob", gtc("bid", 3800, 2, { cancelOrderOnPause: true }))).order;
+    ok(ex.setExchangePaused(true));
+    expect(ex.exchangePaused()).toBe(true);
+    expect(ex.order("alice", pulled.orderId)).toMatchObject({
+      status: "canceled",
+      lastUpdateReason: "HaltCancel",
+    });
+    expect(ex.order("bob", other.orderId)?.status).toBe("canceled");
+    expect(ex.order("alice", keep.orderId)?.status).toBe("resting");
+    expect(code(ex.createOrder("alice", gtc("bid", 4000, 1)))).toBe("trading_is_paused");
+    expect(
+      code(ex.amendOrder("alice", keep.orderId, { ticker: T, side: "bid", price: 4100, count: C })),
+    ).toBe("trading_is_paused");
+    ok(ex.setExchangePaused(false));
+    expect(ex.order("alice", keep.orderId)?.status).toBe("resting");
+    expect(code(ex.createOrder("alice", gtc("bid", 4000, 1)))).toBe("ok");
+  });
+
   it("cancels every resting order when a paused market is activated again", () => {
     const { ex, events } = harness();
     const o = ok(ex.createOrder("alice", gtc("bid", 4000, 1))).order;

@@ -53,6 +53,8 @@ export function adaptExchange(ex: Exchange): ExchangePort {
     updateOrderGroupLimit: (u, id, limit) => ex.updateOrderGroupLimit(u, id, limit),
     deleteOrderGroup: (u, id) => ex.deleteOrderGroup(u, id),
     allOrderGroups: () => ex.allOrderGroups(),
+    exchangePaused: () => ex.exchangePaused(),
+    setExchangePaused: (paused) => ex.setExchangePaused(paused),
     step: () => ex.tick(),
     onEvent: (l) => ex.subscribe(l),
     placeLiquidity: (t, side, price, count) => ex.placeLiquidity(t, side, price, count),

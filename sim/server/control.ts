@@ -164,7 +164,7 @@ export function handleControl(
       return ok({
         now_ms: now,
         stepped: ctx.clock.stepped,
-        trading_paused: ctx.rest.tradingPaused,
+        trading_paused: ex.exchangePaused(),
         markets: ex.markets().map((m) => ({ ticker: m.ticker, status: m.status })),
         ws_connections: ctx.wsConnections(),
         faults: ctx.faults,
@@ -199,8 +199,8 @@ export function handleControl(
       return ok({ pulled: ex.pullLiquidity(b.ticker, side(b.side), p, now) });
     }
     case "POST /exchange/pause":
-      ctx.rest.tradingPaused = b.paused !== false;
-      return ok({ trading_active: !ctx.rest.tradingPaused });
+      ex.setExchangePaused(b.paused !== false, now);
+      return ok({ trading_active: !ex.exchangePaused() });
     case "POST /faults/ws-drop":
       return ok({ dropped: ctx.dropWebSockets() });
     case "POST /faults/seq":

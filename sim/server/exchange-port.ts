@@ -71,6 +71,11 @@ export interface ExchangePort {
   /** every user's groups, for the control API's inspection */
   allOrderGroups(): SimOrderGroup[];
 
+  /** exchange-wide trading pause: `trading_active` is its negation */
+  exchangePaused(): boolean;
+  /** pausing cancels resting orders flagged `cancel_order_on_pause`; creates and amends are refused */
+  setExchangePaused(paused: boolean, nowMs: number): Result<true>;
+
   /** advance time: expiries, participants, lifecycle */
   step(nowMs: number): void;
   onEvent(listener: (ev: ExchangeEvent) => void): () => void;

@@ -148,7 +148,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     return ex;
   };
 
-  const rest: RestState = { exchange: exchange(), limits: () => rateLimits.limits, tradingPaused: false };
+  const rest: RestState = { exchange: exchange(), limits: () => rateLimits.limits };
   let hub = new WsHub({
     exchange: rest.exchange,
     faults,
@@ -170,7 +170,6 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     reset() {
       hub.close();
       rest.exchange = exchange();
-      rest.tradingPaused = false;
       hub = new WsHub({
         exchange: rest.exchange,
         faults,

@@ -65,8 +65,6 @@ export interface RestRequest {
 export interface RestState {
   exchange: ExchangePort;
   limits: () => TierLimits;
-  /** exchange-wide trading pause (the weekly maintenance window, or the control API) */
-  tradingPaused: boolean;
 }
 
 /**
@@ -484,7 +482,11 @@ route("GET", `/series/${SEG}`, false, (s, _r, [t]) => {
 
 // exchange
 route("GET", "/exchange/status", false, (s) =>
-  ok({ exchange_active: true, trading_active: !s.tradingPaused, exchange_estimated_resume_time: null }),
+  ok({
+    exchange_active: true,
+    trading_active: !s.exchange.exchangePaused(),
+    exchange_estimated_resume_time: null,
+  }),
 );
 route("GET", "/exchange/schedule", false, () => {
   const day = [{ open_time: "00:00", close_time: "23:59" }];
@@ -524,8 +526,9 @@ route("GET", "/account/endpoint_costs", true, () =>
 );
 
 // V2 orders
+/** A whole batch (or a create, an amend) is refused while the exchange is paused. */
 function tradingPaused(s: RestState): Reply | undefined {
-  return s.tradingPaused ? err(400, "trading_is_paused", "trading is paused") : undefined;
+  return s.exchange.exchangePaused() ? err(400, "trading_is_paused", "trading is paused") : undefined;
 }
 
 route("POST", "/portfolio/events/orders", true, (s, r) => {
