@@ -46,12 +46,16 @@ import {
   type DecreaseOrderV2Request,
   DecreaseOrderV2Response,
   EmptyResponse,
+  type Event,
+  type EventFeeChange,
   type EventPosition,
   ExchangeStatus,
   type Fill,
   GetAccountApiLimitsResponse,
   GetAccountEndpointCostsResponse,
   GetBalanceResponse,
+  GetEventFeeChangesResponse,
+  GetEventResponse,
   GetExchangeScheduleResponse,
   GetFillsResponse,
   GetMarketOrderbookResponse,
@@ -515,6 +519,28 @@ export class KalshiRestClient {
       schema: GetSeriesResponse,
     });
     return r.ok ? { ok: true, value: r.value.series } : r;
+  }
+
+  /**
+   * `GET /events/{event_ticker}`: the event with its series ticker and, while one is set, its fee
+   * override (`eventFees` combines it with the series' fee).
+   */
+  async getEvent(eventTicker: string): Promise<Result<Event>> {
+    const r = await this.read({
+      path: `/events/${encodeURIComponent(eventTicker)}`,
+      schema: GetEventResponse,
+    });
+    return r.ok ? { ok: true, value: r.value.event } : r;
+  }
+
+  /** `GET /events/fee_changes`, every page: event fee overrides set (values) or cleared (nulls). */
+  listEventFeeChanges(
+    params: { event_ticker?: string; limit?: number } = {},
+  ): Promise<Result<EventFeeChange[]>> {
+    return this.paginate(
+      { path: "/events/fee_changes", query: params, schema: GetEventFeeChangesResponse },
+      (p) => p.event_fee_changes,
+    );
   }
 
   // ---------- orders (V2 writes) ----------

@@ -11,9 +11,12 @@ import {
   CreateOrderV2Response,
   DecreaseOrderV2Response,
   ExchangeStatus,
+  eventFees,
   GetAccountApiLimitsResponse,
   GetAccountEndpointCostsResponse,
   GetBalanceResponse,
+  GetEventFeeChangesResponse,
+  GetEventResponse,
   GetExchangeScheduleResponse,
   GetFillsResponse,
   GetMarketOrderbookResponse,
@@ -68,6 +71,8 @@ const FIXTURES: [string, z.ZodType][] = [
   ["http_create_order_group.json", CreateOrderGroupResponse],
   ["http_get_order_groups.json", GetOrderGroupsResponse],
   ["http_get_order_group.json", GetOrderGroupResponse],
+  ["http_get_event.json", GetEventResponse],
+  ["http_get_event_fee_changes.json", GetEventFeeChangesResponse],
 ];
 
 describe("wire schemas", () => {
@@ -89,6 +94,17 @@ describe("wire schemas", () => {
     expect(GetOrderGroupsResponse.parse({}).order_groups).toEqual([]);
     const one = load("http_get_order_group.json", GetOrderGroupResponse);
     expect(one.orders).toEqual(["ee587a1c-8b87-4dcf-b721-9f6f790619fa"]);
+  });
+
+  // Shapes from Kalshi's EventData / EventFeeChange schemas, values from its event_fee_update example.
+  it("takes an event's fee override over its series' fee, and the series' fee once it is cleared", () => {
+    const { event } = load("http_get_event.json", GetEventResponse);
+    const series = { ticker: "KXBTCD", feeType: "quadratic_with_maker_fees", feeMultiplier: 0.5 };
+    expect(eventFees(event, series)).toEqual({ feeType: "quadratic", feeMultiplier: 1 });
+    const cleared = { ...event, fee_type_override: null, fee_multiplier_override: null };
+    expect(eventFees(cleared, series)).toEqual({ feeType: "quadratic_with_maker_fees", feeMultiplier: 0.5 });
+    const changes = load("http_get_event_fee_changes.json", GetEventFeeChangesResponse).event_fee_changes;
+    expect(changes.map((c) => c.fee_type_override)).toEqual(["quadratic", null]);
   });
 
   it("reads a null list as empty (Go nil slice)", () => {

@@ -102,6 +102,8 @@ export const Market = z.object({
   title: z.string().optional(),
   yes_sub_title: z.string().optional(),
   no_sub_title: z.string().optional(),
+  /** Present on multivariate (combo, `KXMVE*`) markets: the collection they come from. */
+  mve_collection_ticker: z.string().nullish(),
 });
 export type Market = z.infer<typeof Market>;
 
@@ -147,6 +149,46 @@ export type Series = z.infer<typeof Series>;
 
 export const GetSeriesResponse = z.object({ series: Series });
 export type GetSeriesResponse = z.infer<typeof GetSeriesResponse>;
+
+/**
+ * Kalshi's `EventData`. A fee override, when set, replaces the series' fee for the event's markets
+ * (`fee_type_override` with `fee_multiplier_override`; both absent or null = none).
+ */
+export const Event = z.object({
+  event_ticker: z.string(),
+  series_ticker: z.string(),
+  title: z.string().optional(),
+  sub_title: z.string().optional(),
+  collateral_return_type: z.string().optional(),
+  mutually_exclusive: z.boolean().optional(),
+  fee_type_override: z.string().nullish(),
+  fee_multiplier_override: z.number().nullish(),
+  exchange_index: int.optional(),
+  last_updated_ts: z.string().nullish(),
+  markets: list(Market).optional(),
+});
+export type Event = z.infer<typeof Event>;
+
+/** `GET /events/{event_ticker}`: the event, and its markets at top level (deprecated but sent). */
+export const GetEventResponse = z.object({ event: Event, markets: list(Market).optional() });
+export type GetEventResponse = z.infer<typeof GetEventResponse>;
+
+export const GetEventsResponse = z.object({ events: list(Event), cursor });
+export type GetEventsResponse = z.infer<typeof GetEventsResponse>;
+
+/** One event fee override change; nulls mean the override was cleared. */
+export const EventFeeChange = z.object({
+  id: z.string(),
+  event_ticker: z.string(),
+  series_ticker: z.string(),
+  fee_type_override: z.string().nullable(),
+  fee_multiplier_override: z.number().nullable(),
+  scheduled_ts: z.string(),
+});
+export type EventFeeChange = z.infer<typeof EventFeeChange>;
+
+export const GetEventFeeChangesResponse = z.object({ event_fee_changes: list(EventFeeChange), cursor });
+export type GetEventFeeChangesResponse = z.infer<typeof GetEventFeeChangesResponse>;
 
 // ---------- orders (V2 writes) ----------
 
@@ -635,6 +677,19 @@ export interface SeriesFees {
 
 export function toSeriesFees(s: Series): SeriesFees {
   return { ticker: s.ticker, feeType: s.fee_type, feeMultiplier: s.fee_multiplier };
+}
+
+/** The fee in force for an event's markets: its override when one is set, else its series' fee. */
+export function eventFees(event: Event, series: SeriesFees): { feeType: string; feeMultiplier: number } {
+  if (
+    event.fee_type_override !== undefined &&
+    event.fee_type_override !== null &&
+    event.fee_multiplier_override !== undefined &&
+    event.fee_multiplier_override !== null
+  ) {
+    return { feeType: event.fee_type_override, feeMultiplier: event.fee_multiplier_override };
+  }
+  return { feeType: series.feeType, feeMultiplier: series.feeMultiplier };
 }
 
 export interface BalanceInfo {

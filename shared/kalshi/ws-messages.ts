@@ -89,6 +89,7 @@ export const SEQUENCED_TYPES: ReadonlySet<string> = new Set([
   "orderbook_delta",
   "trade",
   "market_lifecycle_v2",
+  "multivariate_market_lifecycle",
   "event_lifecycle",
   "event_fee_update",
   "order_group_updates",
@@ -342,6 +343,42 @@ export const MarketLifecycleV2 = z.object({
 });
 export type MarketLifecycleV2 = z.infer<typeof MarketLifecycleV2>;
 
+/** The event types of `multivariate_market_lifecycle`: no structure or metadata updates. */
+export const MULTIVARIATE_LIFECYCLE_EVENT_TYPES = [
+  "created",
+  "activated",
+  "deactivated",
+  "close_date_updated",
+  "determined",
+  "settled",
+] as const;
+
+/**
+ * `multivariate_market_lifecycle`: the lifecycle of combo (`KXMVE*`) markets, which never appear
+ * on `market_lifecycle_v2`. The same keys as a `market_lifecycle_v2` message, without
+ * `price_ranges` or the metadata fields; `exchange_index` comes with `created` only.
+ */
+export const MultivariateMarketLifecycle = z.object({
+  type: z.literal("multivariate_market_lifecycle"),
+  sid: Sid,
+  seq: Seq,
+  msg: z.object({
+    market_ticker: NonEmpty,
+    event_type: z.enum(MULTIVARIATE_LIFECYCLE_EVENT_TYPES),
+    exchange_index: ExchangeIndex.optional(),
+    open_ts: z.int().optional(),
+    close_ts: z.int().optional(),
+    determination_ts: z.int().optional(),
+    settled_ts: z.int().optional(),
+    result: z.string().optional(),
+    settlement_value: PriceStr.optional(),
+    is_deactivated: z.boolean().optional(),
+    additional_metadata: LifecycleAdditionalMetadata.optional(),
+    price_level_structure: z.string().optional(),
+  }),
+});
+export type MultivariateMarketLifecycle = z.infer<typeof MultivariateMarketLifecycle>;
+
 export const EventLifecycle = z.object({
   type: z.literal("event_lifecycle"),
   sid: Sid,
@@ -453,6 +490,7 @@ export const WsMessage = z.discriminatedUnion("type", [
   UserOrder,
   MarketPosition,
   MarketLifecycleV2,
+  MultivariateMarketLifecycle,
   EventLifecycle,
   EventFeeUpdate,
   OrderGroupUpdates,
@@ -473,6 +511,7 @@ const SCHEMA_BY_TYPE: ReadonlyMap<string, z.ZodType<WsMessage>> = new Map<string
   ["user_order", UserOrder],
   ["market_position", MarketPosition],
   ["market_lifecycle_v2", MarketLifecycleV2],
+  ["multivariate_market_lifecycle", MultivariateMarketLifecycle],
   ["event_lifecycle", EventLifecycle],
   ["event_fee_update", EventFeeUpdate],
   ["order_group_updates", OrderGroupUpdates],
@@ -1045,8 +1084,9 @@ export interface LifecycleEvent {
   canCloseEarly?: boolean;
 }
 
-export function toLifecycleEvent(m: MarketLifecycleV2): LifecycleEvent {
-  const x = m.msg;
+/** A lifecycle message of either channel (combo markets' messages carry no grid). */
+export function toLifecycleEvent(m: MarketLifecycleV2 | MultivariateMarketLifecycle): LifecycleEvent {
+  const x: MarketLifecycleV2["msg"] = m.msg;
   const e: LifecycleEvent = { ticker: x.market_ticker, eventType: x.event_type };
   if (x.exchange_index !== undefined) e.exchangeIndex = x.exchange_index;
   if (x.open_ts !== undefined) e.openTsMs = x.open_ts * 1000;

@@ -39,10 +39,13 @@ import type {
   CreateOrderOutcome,
   DecreaseInput,
   ExchangeEvent,
+  FeeType,
+  MarketMetadataUpdate,
   Rejection,
   Result,
   SelfTradePrevention,
   SimEvent,
+  SimEventFeeChange,
   SimFill,
   SimMarket,
   SimOrder,
@@ -52,7 +55,9 @@ import type {
   SimTrade,
   TimeInForce,
 } from "./types.ts";
+import { isMultivariate } from "./types.ts";
 import {
+  buildEvent,
   buildMarket,
   generateUniverse,
   MARKET_KINDS,
@@ -182,6 +187,7 @@ export class Exchange {
   private groupSeq = 0;
   /** exchange-wide trading pause (Kalshi's weekly maintenance window, or a rare halt) */
   private paused = false;
+  private readonly feeChanges: SimEventFeeChange[] = [];
   private readonly tape: SimTrade[] = [];
   private readonly listeners = new Set<Listener>();
   private readonly requestLog: RequestRecord[] = [];
@@ -763,8 +769,8 @@ export class Exchange {
     }
     const opening = reduceOnly ? 0 : Math.max(0, count - Math.max(0, cover));
     const leg = legPrice(side, price);
-    const series = this.seriesOf(ms.market);
-    return leg * opening + maxFee(series.feeType, series.feeMultiplierPpm, leg, count);
+    const fee = this.feeOf(ms.market);
+    return leg * opening + maxFee(fee.feeType, fee.feeMultiplierPpm, leg, count);
   }
 
   private restingOf(userId: string): Set<Entry> {
@@ -774,6 +780,16 @@ export class Exchange {
       this.restingByUser.set(userId, set);
     }
     return set;
+  }
+
+  /** The fee in force for a market: its event's override when set, else its series' fee. */
+  private feeOf(m: SimMarket): { feeType: FeeType; feeMultiplierPpm: number } {
+    const e = this.eventList.find((x) => x.eventTicker === m.eventTicker);
+    if (e && e.feeTypeOverride !== null && e.feeMultiplierOverridePpm !== null) {
+      return { feeType: e.feeTypeOverride, feeMultiplierPpm: e.feeMultiplierOverridePpm };
+    }
+    const s = this.seriesOf(m);
+    return { feeType: s.feeType, feeMultiplierPpm: s.feeMultiplierPpm };
   }
 
   private seriesOf(m: SimMarket): SimSeries {
@@ -855,7 +871,7 @@ export class Exchange {
   ): SimFill | undefined {
     const now = this.now();
     const market = ms.market;
-    const series = this.seriesOf(market);
+    const fee = this.feeOf(market);
     const makerAcct = this.accounts.get(maker.order.userId);
     if (!makerAcct) throw new Error(`account ${maker.order.userId} missing`);
     const mo = maker.order;
@@ -864,8 +880,8 @@ export class Exchange {
       count === mo.remainingCount ? maker.reserved : mulDiv(maker.reserved, count, mo.remainingCount);
     maker.reserved -= release;
     makerAcct.reserved -= release;
-    const takerFee = fillFee(series.feeType, series.feeMultiplierPpm, yesPrice, count, true);
-    const makerFee = fillFee(series.feeType, series.feeMultiplierPpm, yesPrice, count, false);
+    const takerFee = fillFee(fee.feeType, fee.feeMultiplierPpm, yesPrice, count, true);
+    const makerFee = fillFee(fee.feeType, fee.feeMultiplierPpm, yesPrice, count, false);
     mo.fillCount += count;
     mo.remainingCount -= count;
     mo.makerFillCost += legPrice(mo.side, yesPrice) * count;
@@ -1504,12 +1520,100 @@ export class Exchange {
     return { ok: true, value: true };
   }
 
+  /**
+   * Sets (both values) or clears (both null) an event's fee override, effective at once for the
+   * fees of its markets' next fills; recorded for `GET /events/fee_changes` and announced with
+   * `event_fee_update`.
+   */
+  setEventFeeOverride(
+    eventTicker: string,
+    feeType: FeeType | null,
+    feeMultiplierPpm: number | null,
+  ): Result<SimEvent> {
+    this.catchUp();
+    const e = this.eventList.find((x) => x.eventTicker === eventTicker);
+    if (!e) return notFound(`event ${eventTicker}`);
+    if ((feeType === null) !== (feeMultiplierPpm === null)) {
+      return reject(400, "invalid_parameters", "fee type and multiplier are set or cleared together");
+    }
+    if (feeMultiplierPpm !== null && (!Number.isInteger(feeMultiplierPpm) || feeMultiplierPpm < 0)) {
+      return reject(400, "invalid_parameters", "fee multiplier must be a non-negative number");
+    }
+    const now = this.now();
+    e.feeTypeOverride = feeType;
+    e.feeMultiplierOverridePpm = feeMultiplierPpm;
+    e.lastUpdatedMs = now;
+    this.feeChanges.push({
+      id: stableId(this.seed, 6, this.feeChanges.length + 1),
+      eventTicker,
+      seriesTicker: e.seriesTicker,
+      feeTypeOverride: feeType,
+      feeMultiplierOverridePpm: feeMultiplierPpm,
+      scheduledMs: now,
+    });
+    this.emit({ kind: "event_fee_update", eventTicker, tsMs: now });
+    return { ok: true, value: { ...e } };
+  }
+
+  /** Every event fee change so far, oldest first. */
+  eventFeeChanges(): SimEventFeeChange[] {
+    return this.feeChanges.map((c) => ({ ...c }));
+  }
+
+  /**
+   * Updates a market's subtitle or strike and announces exactly what changed with
+   * `metadata_updated`. Refused for multivariate markets: their lifecycle channel carries no
+   * such event.
+   */
+  updateMarketMetadata(ticker: string, update: MarketMetadataUpdate): Result<SimMarket> {
+    const ms = this.scenarioMarket(ticker);
+    if ("ok" in ms) return ms;
+    const m = ms.market;
+    if (isMultivariate(m.seriesTicker)) {
+      return reject(400, "invalid_parameters", "multivariate markets publish no metadata_updated");
+    }
+    const changed: MarketMetadataUpdate = {};
+    if (update.yesSubTitle !== undefined && update.yesSubTitle !== m.yesSubTitle) {
+      m.yesSubTitle = update.yesSubTitle;
+      changed.yesSubTitle = update.yesSubTitle;
+    }
+    if (update.strikeType !== undefined && update.strikeType !== m.strikeType) {
+      m.strikeType = update.strikeType;
+      changed.strikeType = update.strikeType;
+    }
+    if (update.floorStrike !== undefined && update.floorStrike !== m.floorStrike) {
+      m.floorStrike = update.floorStrike;
+      changed.floorStrike = update.floorStrike;
+    }
+    if (update.capStrike !== undefined && update.capStrike !== m.capStrike) {
+      m.capStrike = update.capStrike;
+      changed.capStrike = update.capStrike;
+    }
+    if (Object.keys(changed).length === 0) return reject(400, "invalid_parameters", "nothing to update");
+    m.updatedTimeMs = this.now();
+    this.emit({
+      kind: "lifecycle",
+      ticker,
+      eventType: "metadata_updated",
+      tsMs: this.now(),
+      metadata: changed,
+    });
+    return { ok: true, value: this.marketCopy(m) };
+  }
+
   /** Switch a market's price level structure; resting orders are carried over as they are. */
   setPriceLevelStructure(ticker: string, structure: string): Result<SimMarket> {
     const ms = this.scenarioMarket(ticker);
     if ("ok" in ms) return ms;
     const ranges = priceRangesForStructure(structure);
     if (!ranges) return reject(400, "invalid_parameters", `unknown price level structure ${structure}`);
+    if (isMultivariate(ms.market.seriesTicker)) {
+      return reject(
+        400,
+        "invalid_parameters",
+        "multivariate markets publish no price_level_structure_updated",
+      );
+    }
     ms.market.priceLevelStructure = structure;
     ms.market.priceRanges = ranges;
     ms.market.updatedTimeMs = this.now();
@@ -1525,21 +1629,33 @@ export class Exchange {
     const seriesTicker = input.seriesTicker ?? (seriesCatalogue()[0] as SimSeries).ticker;
     if (!this.seriesList.some((s) => s.ticker === seriesTicker)) return notFound(`series ${seriesTicker}`);
     const eventTicker = input.eventTicker ?? `${seriesTicker}-SIM${n}`;
-    let event = this.eventList.find((e) => e.eventTicker === eventTicker);
-    if (!event) {
-      event = {
-        eventTicker,
-        seriesTicker,
-        title: `Simulated event ${n}`,
-        exchangeIndex: shardOfSeries(seriesTicker),
-      };
-      this.eventList.push(event);
-    }
     const ticker = input.ticker ?? `${eventTicker}-N${n}`;
     if (this.marketMap.has(ticker)) return reject(409, "market_already_exists", `market ${ticker} exists`);
     const structure = input.priceLevelStructure ?? "linear_cent";
     const ranges = priceRangesForStructure(structure);
     if (!ranges) return reject(400, "invalid_parameters", `unknown price level structure ${structure}`);
+    let event = this.eventList.find((e) => e.eventTicker === eventTicker);
+    if (event && event.seriesTicker !== seriesTicker) {
+      return reject(
+        400,
+        "invalid_parameters",
+        `event ${eventTicker} belongs to series ${event.seriesTicker}`,
+      );
+    }
+    if (!event) {
+      event = buildEvent(
+        {
+          eventTicker,
+          seriesTicker,
+          title: `Simulated event ${n}`,
+          subTitle: `event ${n}`,
+          exchangeIndex: shardOfSeries(seriesTicker),
+        },
+        now,
+      );
+      this.eventList.push(event);
+      this.emit({ kind: "event_lifecycle", eventTicker, tsMs: now });
+    }
     const rng = new Rng((this.seed ^ Math.imul(n, 0x9e3779b1)) >>> 0);
     const kind = input.kind ?? (MARKET_KINDS[n % MARKET_KINDS.length] as MarketKind);
     const fair = input.fair ?? PRICE_SCALE / 2;

@@ -229,6 +229,22 @@ export function buildMarket(spec: NewMarketSpec, nowMs: number): SimMarket {
     settlementTimerSeconds: 300,
     canCloseEarly: true,
     updatedTimeMs: nowMs,
+    yesSubTitle: "",
+    strikeType: "custom",
+  };
+}
+
+/** A new event of a series (no fee override, no collateral return scheme). */
+export function buildEvent(
+  spec: { eventTicker: string; seriesTicker: string; title: string; subTitle: string; exchangeIndex: number },
+  nowMs: number,
+): SimEvent {
+  return {
+    ...spec,
+    collateralReturnType: "",
+    feeTypeOverride: null,
+    feeMultiplierOverridePpm: null,
+    lastUpdatedMs: nowMs,
   };
 }
 
@@ -247,12 +263,18 @@ export function generateUniverse(seed: number, count: number, startMs: number): 
   while (i < count) {
     const tpl = SERIES[e % SERIES.length] as SeriesTemplate;
     const eventTicker = `${tpl.ticker}-${eventDateCode(e)}`;
-    events.push({
-      eventTicker,
-      seriesTicker: tpl.ticker,
-      title: `${tpl.title} on ${eventDateCode(e)}`,
-      exchangeIndex: tpl.exchangeIndex,
-    });
+    events.push(
+      buildEvent(
+        {
+          eventTicker,
+          seriesTicker: tpl.ticker,
+          title: `${tpl.title} on ${eventDateCode(e)}`,
+          subTitle: eventDateCode(e),
+          exchangeIndex: tpl.exchangeIndex,
+        },
+        startMs,
+      ),
+    );
     // some events close within the hour so a local run sees the whole lifecycle
     const closeTimeMs = startMs + (e % 5 === 4 ? rng.int(10, 60) * MINUTE : rng.int(2, 72) * HOUR);
     const perEvent = Math.min(count - i, rng.int(1, 3));

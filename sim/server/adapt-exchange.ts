@@ -67,6 +67,9 @@ export function adaptExchange(ex: Exchange): ExchangePort {
     settleMarket: (t) => ex.settleMarket(t),
     createMarket: (input) => ex.createMarket(input),
     setPriceLevelStructure: (t, structure) => ex.setPriceLevelStructure(t, structure),
+    setEventFeeOverride: (e, type, ppm) => ex.setEventFeeOverride(e, type, ppm),
+    eventFeeChanges: () => ex.eventFeeChanges(),
+    updateMarketMetadata: (t, update) => ex.updateMarketMetadata(t, update),
     inspect: () => ({ users: ex.users(), requests: ex.requests(), counters: ex.counters() }),
   };
 }

@@ -17,8 +17,11 @@ import type {
   CreateOrderOutcome,
   DecreaseInput,
   ExchangeEvent,
+  FeeType,
+  MarketMetadataUpdate,
   Result,
   SimEvent,
+  SimEventFeeChange,
   SimFill,
   SimMarket,
   SimOrder,
@@ -104,6 +107,17 @@ export interface ExchangePort {
   createMarket(input: CreateMarketInput, nowMs: number): Result<SimMarket>;
   /** switch the tick grid; emits lifecycle `price_level_structure_updated` */
   setPriceLevelStructure(ticker: string, structure: string, nowMs: number): Result<SimMarket>;
+  /** set (both values) or clear (both null) an event's fee override; emits `event_fee_update` */
+  setEventFeeOverride(
+    eventTicker: string,
+    feeType: FeeType | null,
+    feeMultiplierPpm: number | null,
+    nowMs: number,
+  ): Result<SimEvent>;
+  /** every fee override change, oldest first (`GET /events/fee_changes`) */
+  eventFeeChanges(): SimEventFeeChange[];
+  /** change a market's subtitle or strike; emits lifecycle `metadata_updated` with what changed */
+  updateMarketMetadata(ticker: string, update: MarketMetadataUpdate, nowMs: number): Result<SimMarket>;
 
   /** the core's own view for the control API's inspection (users, request log, counters) */
   inspect?(): unknown;

@@ -21,6 +21,7 @@ import type {
   SimFill,
   TimeInForce,
 } from "../exchange/types.ts";
+import { isMultivariate } from "../exchange/types.ts";
 import type { ExchangePort } from "./exchange-port.ts";
 import type { TierLimits } from "./rate-limit.ts";
 import { BASIC_TIER, DEFAULT_COST, ENDPOINT_COSTS, SHARDS } from "./rate-limit.ts";
@@ -28,6 +29,7 @@ import type { Json } from "./wire.ts";
 import {
   cents,
   eventJson,
+  feeChangeJson,
   fillJson,
   levelsJson,
   marketJson,
@@ -355,6 +357,12 @@ route("GET", "/markets", false, (s, r) => {
     const set = new Set(tickers.split(","));
     ms = ms.filter((m) => set.has(m.ticker));
   }
+  // mve_filter: `only` the multivariate (combo) markets, or `exclude` them
+  const mve = q.get("mve_filter");
+  if (mve !== null && mve !== "") {
+    if (mve !== "only" && mve !== "exclude") return err(400, "bad_request", "invalid mve_filter");
+    ms = ms.filter((m) => isMultivariate(m.seriesTicker) === (mve === "only"));
+  }
   for (const [name, get, cmp] of [
     ["min_close_ts", (x: { closeTimeMs: number }) => x.closeTimeMs, 1],
     ["max_close_ts", (x: { closeTimeMs: number }) => x.closeTimeMs, -1],
@@ -422,9 +430,17 @@ route("GET", `/markets/${SEG}/orderbook`, false, (s, r, [ticker]) => {
 });
 
 // events and series
-route("GET", "/events", false, (s, r) => {
+function nestedMarkets(s: RestState, eventTicker: string): Json[] {
+  return s.exchange
+    .markets()
+    .filter((m) => m.eventTicker === eventTicker)
+    .map((m) => marketJson(m, s.exchange.book(m.ticker)));
+}
+
+/** `GET /events` (multivariate events excluded, as Kalshi's spec says) and `GET /events/multivariate`. */
+function listEvents(s: RestState, r: RestRequest, multivariate: boolean): Reply {
   const q = r.query;
-  let evs = s.exchange.events();
+  let evs = s.exchange.events().filter((e) => isMultivariate(e.seriesTicker) === multivariate);
   const se = q.get("series_ticker");
   if (se) evs = evs.filter((e) => e.seriesTicker === se);
   const status = q.get("status");
@@ -436,32 +452,35 @@ route("GET", "/events", false, (s, r) => {
     );
   }
   const nested = q.get("with_nested_markets") === "true";
-  const p = paginate(evs, q, 200, 200);
+  const p = paginate(evs, q, multivariate ? 100 : 200, 200);
   if (isReply(p)) return p;
   return ok({
-    events: p.page.map((e) =>
-      eventJson(
-        e,
-        nested
-          ? s.exchange
-              .markets()
-              .filter((m) => m.eventTicker === e.eventTicker)
-              .map((m) => marketJson(m, s.exchange.book(m.ticker)))
-          : undefined,
-      ),
-    ),
+    events: p.page.map((e) => eventJson(e, nested ? nestedMarkets(s, e.eventTicker) : undefined)),
     cursor: p.cursor,
   });
+}
+
+route("GET", "/events", false, (s, r) => listEvents(s, r, false));
+route("GET", "/events/multivariate", false, (s, r) => listEvents(s, r, true));
+
+/** Every event fee override set or cleared, newest first; `event_ticker` narrows to one event. */
+route("GET", "/events/fee_changes", false, (s, r) => {
+  const ev = r.query.get("event_ticker");
+  const changes = s.exchange
+    .eventFeeChanges()
+    .filter((c) => !ev || c.eventTicker === ev)
+    .reverse();
+  const p = paginate(changes, r.query);
+  if (isReply(p)) return p;
+  return ok({ event_fee_changes: p.page.map(feeChangeJson), cursor: p.cursor });
 });
 
-route("GET", `/events/${SEG}`, false, (s, _r, [t]) => {
+route("GET", `/events/${SEG}`, false, (s, r, [t]) => {
   const e = s.exchange.events().find((x) => x.eventTicker === t);
   if (!e) return err(404, "not_found", "event not found");
-  const markets = s.exchange
-    .markets()
-    .filter((m) => m.eventTicker === t)
-    .map((m) => marketJson(m, s.exchange.book(m.ticker)));
-  return ok({ event: eventJson(e), markets });
+  const markets = nestedMarkets(s, e.eventTicker);
+  const nested = r.query.get("with_nested_markets") === "true";
+  return ok({ event: eventJson(e, nested ? markets : undefined), markets });
 });
 
 route("GET", "/series", false, (s, r) => {

@@ -15,6 +15,7 @@ import type {
   OutcomeSide,
   PriceRange,
   SimEvent,
+  SimEventFeeChange,
   SimFill,
   SimMarket,
   SimOrder,
@@ -23,6 +24,7 @@ import type {
   SimSettlement,
   SimTrade,
 } from "../exchange/types.ts";
+import { isMultivariate } from "../exchange/types.ts";
 
 export type Json = Record<string, unknown>;
 
@@ -102,7 +104,7 @@ export function marketJson(m: SimMarket, book: BookView | undefined): Json {
     ticker: m.ticker,
     event_ticker: m.eventTicker,
     market_type: "binary",
-    yes_sub_title: "",
+    yes_sub_title: m.yesSubTitle,
     no_sub_title: "",
     created_time: rfc3339(m.openTimeMs),
     status: m.status,
@@ -135,26 +137,51 @@ export function marketJson(m: SimMarket, book: BookView | undefined): Json {
     exchange_index: m.exchangeIndex,
     rules_primary: "",
     rules_secondary: "",
-    strike_type: "custom",
+    strike_type: m.strikeType,
     updated_time: rfc3339(m.updatedTimeMs),
+    fractional_trading_enabled: true,
   };
+  if (m.floorStrike !== undefined) out.floor_strike = m.floorStrike;
+  if (m.capStrike !== undefined) out.cap_strike = m.capStrike;
+  // a combo market names its collection (the sim's collection is its series)
+  if (isMultivariate(m.seriesTicker)) out.mve_collection_ticker = m.seriesTicker;
   if (m.result !== "") out.settlement_value_dollars = m.result === "yes" ? "1.0000" : "0.0000";
   return out;
 }
 
+/** Kalshi's `EventData`; the override fields appear only while an override is set. */
 export function eventJson(e: SimEvent, markets?: Json[]): Json {
   const out: Json = {
     event_ticker: e.eventTicker,
     series_ticker: e.seriesTicker,
     title: e.title,
-    sub_title: "",
+    sub_title: e.subTitle,
     mutually_exclusive: false,
     category: "Simulated",
-    collateral_return_type: "",
+    collateral_return_type: e.collateralReturnType,
+    available_on_brokers: true,
+    last_updated_ts: rfc3339(e.lastUpdatedMs),
     exchange_index: e.exchangeIndex,
   };
+  if (e.feeTypeOverride !== null && e.feeMultiplierOverridePpm !== null) {
+    out.fee_type_override = e.feeTypeOverride;
+    out.fee_multiplier_override = e.feeMultiplierOverridePpm / 1_000_000;
+  }
   if (markets) out.markets = markets;
   return out;
+}
+
+/** One entry of `GET /events/fee_changes` (nulls: the override was cleared). */
+export function feeChangeJson(c: SimEventFeeChange): Json {
+  return {
+    id: c.id,
+    event_ticker: c.eventTicker,
+    series_ticker: c.seriesTicker,
+    fee_type_override: c.feeTypeOverride,
+    fee_multiplier_override:
+      c.feeMultiplierOverridePpm === null ? null : c.feeMultiplierOverridePpm / 1_000_000,
+    scheduled_ts: rfc3339(c.scheduledMs),
+  };
 }
 
 export function seriesJson(s: SimSeries): Json {
@@ -166,8 +193,10 @@ export function seriesJson(s: SimSeries): Json {
     tags: [],
     settlement_sources: [],
     contract_url: "",
+    contract_terms_url: "",
     fee_type: s.feeType,
     fee_multiplier: s.feeMultiplierPpm / 1_000_000,
+    additional_prohibitions: [],
   };
 }
 
