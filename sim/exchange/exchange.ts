@@ -16,7 +16,7 @@ import { fillFee, maxFee } from "./fees.ts";
 import { priceRangesForStructure, snapDown } from "./grid.ts";
 import { crosses, fillableCount, matchOrder, oppositeLadder, wouldCross } from "./matching.ts";
 import { OrderGroups, type SimOrderGroup } from "./order-groups.ts";
-import { plannedQuotes, plannedTake, walkFair } from "./participants.ts";
+import { plannedQuotes, plannedTake, stepShock, walkFair } from "./participants.ts";
 import {
   type Account,
   applyFill,
@@ -150,6 +150,11 @@ export interface ExchangeOptions {
   participants?: boolean;
   /** determine at expected expiration and settle after the settlement timer (default true) */
   autoSettle?: boolean;
+  /**
+   * How often favourites get news jumps of 2.5 to 4 c (participants.ts): 1 (default) is one every
+   * 30 s on average, 2 twice as often, 0 none (the quiet random walk alone).
+   */
+  volatility?: number;
 }
 
 interface MarketState {
@@ -157,6 +162,8 @@ interface MarketState {
   book: OrderBook;
   profile: MarketProfile;
   rng: Rng;
+  /** the news jumps' own generator, so they never shift the walk's or the quotes' draws */
+  shockRng: Rng;
   quotes: Map<string, Entry>;
   nextParticipantMs: number;
   lastParticipantMs: number;
@@ -174,6 +181,7 @@ export class Exchange {
   private readonly seed: number;
   private readonly defaultBalance: MoneyMicros;
   private readonly participantsOn: boolean;
+  private readonly volatility: number;
   private readonly autoSettle: boolean;
   private readonly seriesList: SimSeries[];
   private readonly eventList: SimEvent[];
@@ -210,6 +218,7 @@ export class Exchange {
     this.seed = opts.seed;
     this.defaultBalance = opts.defaultBalance ?? DEFAULT_BALANCE;
     this.participantsOn = opts.participants ?? true;
+    this.volatility = opts.volatility ?? 1;
     this.autoSettle = opts.autoSettle ?? true;
     const now = this.clock.now();
     const u = generateUniverse(opts.seed, opts.markets, now);
@@ -1304,16 +1313,25 @@ export class Exchange {
 
   private participantTick(ms: MarketState, now: number): void {
     const rng = ms.rng;
-    walkFair(ms.profile, ms.market, now, now - ms.lastParticipantMs, rng);
+    const dt = now - ms.lastParticipantMs;
+    walkFair(ms.profile, ms.market, now, dt, rng);
+    stepShock(ms.profile, now, dt, ms.shockRng, this.volatility);
     ms.lastParticipantMs = now;
     ms.nextParticipantMs = now + rng.int(300, 1500);
-    for (const q of plannedQuotes(ms.profile, ms.market, rng)) {
+    // Pull every quote being replaced before placing any new one, so after a jump the makers'
+    // fresh quotes never trade against each other's stale ones (which would leave the new best
+    // level thin); they still trade against users' resting orders and house liquidity.
+    const fresh = plannedQuotes(ms.profile, ms.market, rng).filter((q) => {
       const key = `${q.maker}|${q.side}`;
       const old = ms.quotes.get(key);
       const oldLive = old !== undefined && this.live.get(old.order.orderId) === old;
-      if (oldLive && old.order.price === q.price && old.order.remainingCount * 2 >= q.count) continue;
+      if (oldLive && old.order.price === q.price && old.order.remainingCount * 2 >= q.count) return false;
       if (oldLive) this.cancelEntry(old, ms, undefined);
       ms.quotes.delete(key);
+      return true;
+    });
+    for (const q of fresh) {
+      const key = `${q.maker}|${q.side}`;
       const placed = this.participantOrder(
         q.maker,
         ms,
@@ -1416,6 +1434,9 @@ export class Exchange {
       return reject(400, "invalid_price", "price must lie strictly between $0 and $1");
     }
     ms.profile.fair = yesPrice;
+    // the control API's price is where the makers quote: no news on top, none due at once
+    ms.profile.shock = 0;
+    ms.profile.nextJumpMs = 0;
     if (ms.market.status === "active") this.participantTick(ms, this.now());
     this.flushTickers();
     return { ok: true, value: true };
@@ -1705,6 +1726,7 @@ export class Exchange {
       }),
       profile,
       rng: new Rng((this.seed ^ Math.imul(idx + 1, 0x27d4eb2d)) >>> 0),
+      shockRng: new Rng((this.seed ^ Math.imul(idx + 1, 0x165667b1)) >>> 0),
       quotes: new Map(),
       nextParticipantMs: 0,
       lastParticipantMs: this.now(),

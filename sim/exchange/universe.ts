@@ -26,6 +26,10 @@ export interface MarketProfile {
   kind: MarketKind;
   /** the participants' current fair YES value, price units (fractional while walking) */
   fair: number;
+  /** favourites' news: an offset to `fair` that fades (participants.ts `stepShock`) */
+  shock: number;
+  /** when the next news jump is due (0: not scheduled yet) */
+  nextJumpMs: number;
   /** random-walk noise per sqrt(second), price units */
   volatility: number;
   makers: MakerSpec[];
@@ -186,6 +190,8 @@ export function makeProfile(kind: MarketKind, fair: number, ticker: string, rng:
   return {
     kind,
     fair,
+    shock: 0,
+    nextJumpMs: 0,
     // favourites move slowly, so they stay in the entry band for a local run
     volatility: kind === "liquid" ? 8 : kind === "thin" ? 25 : kind === "favourite" ? 4 : 15,
     makers,

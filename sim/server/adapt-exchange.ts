@@ -17,6 +17,8 @@ export interface CoreExchangeOptions {
   nowMs: () => number;
   participants?: boolean;
   autoSettle?: boolean;
+  /** favourites' news jumps: 1 default, 0 none (ExchangeOptions.volatility) */
+  volatility?: number;
 }
 
 /** A core clock that only reads the server's clock; the server advances time. */
@@ -81,6 +83,7 @@ export function createCoreExchange(opts: CoreExchangeOptions): ExchangePort {
     clock: readOnlyClock(opts.nowMs),
     ...(opts.participants !== undefined ? { participants: opts.participants } : {}),
     ...(opts.autoSettle !== undefined ? { autoSettle: opts.autoSettle } : {}),
+    ...(opts.volatility !== undefined ? { volatility: opts.volatility } : {}),
   });
   return adaptExchange(ex);
 }

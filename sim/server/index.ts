@@ -34,6 +34,8 @@ export interface ExchangeFactoryOptions {
   /** the server clock */
   nowMs: () => number;
   participants: boolean;
+  /** favourites' news jumps: 1 default, 0 none */
+  volatility: number;
 }
 
 export interface SimulatorOptions {
@@ -55,6 +57,11 @@ export interface SimulatorOptions {
   pingIntervalMs?: number;
   /** run the core's simulated market makers and noise traders (default true; tests turn them off) */
   participants?: boolean;
+  /**
+   * How often favourites get news jumps of 2.5 to 4 c (default 1: one every 30 s on average;
+   * 2 twice as often; 0 none, the quiet random walk alone).
+   */
+  volatility?: number;
   exchange?: (o: ExchangeFactoryOptions) => ExchangePort;
 }
 
@@ -143,6 +150,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       markets: nMarkets,
       nowMs: clock.nowMs,
       participants: opts.participants ?? true,
+      volatility: opts.volatility ?? 1,
     });
     for (const u of keys.userIds()) ex.ensureUser(u);
     return ex;
