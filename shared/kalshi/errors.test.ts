@@ -15,7 +15,7 @@ const fixture = (name: string): string =>
   readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
 
 /**
- * Real Kalshi error bodies (kalshi-api.md §2.5 and §3.8, and bodies quoted in public issue
+ * Real Kalshi error bodies (Kalshi's Order Errors and rate-limits pages, and bodies quoted in public issue
  * threads against the live API), with the classification each must get.
  */
 const REAL_BODIES: {
@@ -27,7 +27,7 @@ const REAL_BODIES: {
   code?: string;
 }[] = [
   {
-    name: "401 wrapped authentication_error with rpc details (kalshi-api.md §2.5)",
+    name: "401 wrapped authentication_error with rpc details (observed on the live API)",
     status: 401,
     body: '{"error":{"code":"authentication_error","message":"authentication_error","details":"rpc error: code = Unauthenticated desc = INCORRECT_API_KEY_SIGNATURE"}}',
     reason: "unauthorized",

@@ -3,7 +3,7 @@
  * and every thrown fetch error, becomes a `Failure`: retryable (429, 5xx, timeout, network)
  * or final (4xx with Kalshi's error code, redirects, unparseable responses).
  *
- * Kalshi sends three error-body shapes (kalshi-api.md §3.8): the observed wrapped
+ * Kalshi sends three error-body shapes (Kalshi's Order Errors and rate-limits pages): the observed wrapped
  * `{"error":{"code","message","details"}}`, the spec's flat `{code,message,details}`, and the
  * 429 string body `{"error":"too many requests"}`. Gateways may also answer with HTML or nothing.
  * Raw bodies only ever reach `message` truncated.
@@ -183,7 +183,7 @@ export function classifyThrown(err: unknown): Failure {
   };
 }
 
-/** What a failed write means for the order: the executor's three-way answer (STYLE.md rule 7). */
+/** What a failed write means for the order: the executor's three-way answer (docs/decisions.md). */
 export type WriteOutcome = "rejected" | "unknown" | "exists";
 
 /**

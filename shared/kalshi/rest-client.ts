@@ -91,7 +91,7 @@ export type KalshiEnv = "prod" | "demo" | "sim";
 
 export const DEFAULT_SIM_URL = "http://127.0.0.1:8788";
 
-/** Recommended hosts (kalshi-api.md §1). The simulator serves the same paths on loopback. */
+/** Recommended hosts (Kalshi's API environments guide). The simulator serves the same paths on loopback. */
 export function baseUrlsFor(env: KalshiEnv, simUrl: string = DEFAULT_SIM_URL): { rest: string; ws: string } {
   switch (env) {
     case "prod":

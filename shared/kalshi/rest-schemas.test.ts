@@ -192,7 +192,7 @@ describe("converters", () => {
   });
 
   // regression: Order dropped `last_update_reason`, so a cancel's cause never reached the bot
-  it("carries last_update_reason (kalshi-api.md §8.1) into the domain order", () => {
+  it("carries last_update_reason (Kalshi's AsyncAPI lastUpdateReason) into the domain order", () => {
     const wire = load("http_get_order.json", GetOrderResponse).order;
     // the published example with the remainder cancelled for crossing as post-only (§8.1)
     const raw = { order: { ...wire, status: "canceled", last_update_reason: "PostOnlyCrossCancel" } };

@@ -2,7 +2,7 @@
  * zod wire schemas for every Kalshi REST response the bot reads, plus the request bodies it
  * sends, and small converters from wire to domain types.
  *
- * Wire schemas mirror Kalshi's OpenAPI (spec 3.20+, kalshi-api.md §3) one to one, snake_case.
+ * Wire schemas mirror Kalshi's OpenAPI (spec 3.20+, https://docs.kalshi.com/api-reference) one to one, snake_case.
  * `z.object` strips unknown keys, so fields Kalshi adds do not break parsing; types are strict.
  * Deprecated fields (`side`, `action`, `title`, ...) are optional so their removal is harmless.
  * Arrays tolerate `null` (Kalshi's Go backend may serialise an empty list that way) and become [].
@@ -57,7 +57,7 @@ export type BookSide = z.infer<typeof BookSide>;
 /** Shared with the WS schemas: each bound a well-formed dollar price (wire-fields.ts). */
 export { PriceRangeWire };
 
-/** Market statuses in responses (kalshi-api.md §9.4). Kept as a string on the wire: new ones appear. */
+/** Market statuses in responses (Kalshi's market lifecycle guide). Kept as a string on the wire: new ones appear. */
 export const MARKET_STATUSES = [
   "initialized",
   "inactive",
@@ -197,7 +197,7 @@ export type TimeInForce = z.infer<typeof TimeInForce>;
 export const SelfTradePreventionType = z.enum(["taker_at_cross", "maker"]);
 export type SelfTradePreventionType = z.infer<typeof SelfTradePreventionType>;
 
-/** `POST /portfolio/events/orders` body (kalshi-api.md §3.2). Prices are YES-leg dollar strings. */
+/** `POST /portfolio/events/orders` body (Kalshi's Create Order (V2) reference). Prices are YES-leg dollar strings. */
 export const CreateOrderV2Request = z.object({
   ticker: z.string().min(1),
   client_order_id: z.string().optional(),
@@ -403,7 +403,7 @@ export const Order = z.object({
   subaccount_number: int.nullish(),
   exchange_index: int.optional(),
   /**
-   * Why the order last changed (kalshi-api.md §8.1): `Trade`, `Amend`, `Decrease`, `ExpiryCancel`,
+   * Why the order last changed (Kalshi's AsyncAPI `lastUpdateReason`): `Trade`, `Amend`, `Decrease`, `ExpiryCancel`,
    * `PostOnlyCrossCancel`, ... A growing vocabulary, so a plain string.
    */
   last_update_reason: z.string().nullish(),

@@ -4,8 +4,8 @@
  * converters from wire messages (snake_case, fixed-point strings) to the bot's domain
  * shapes (camelCase, integer units from units.ts).
  *
- * Source of truth: /work/shared/kalshi/asyncapi.yaml (AsyncAPI "Kalshi Market Data
- * WebSocket API 2.0.0") and kalshi-api.md §5. The feed session (workers/feed) parses every
+ * Source of truth: Kalshi's AsyncAPI spec ("Kalshi Market Data WebSocket API 2.0.0",
+ * https://docs.kalshi.com/asyncapi.yaml) and its WebSocket guides. The feed session (workers/feed) parses every
  * frame through `parseWsText`; the hand-written orderbook hot path (shared/book) is tested
  * against these schemas, so they mirror the spec field for field.
  *
@@ -79,7 +79,7 @@ export const BOT_CHANNELS = [
 ] as const satisfies readonly WsChannel[];
 
 /**
- * Data message types that carry a per-`sid` `seq` (kalshi-api.md §5.5). `ticker`, `fill`,
+ * Data message types that carry a per-`sid` `seq` (Kalshi's AsyncAPI spec). `ticker`, `fill`,
  * `user_order` and `market_position` carry none. Command replies (`ok`, `unsubscribed`,
  * subscription-scoped `error`) on a sequenced subscription also carry `seq`: the session
  * checks `seq` on every frame that has both `sid` and `seq`, whatever its type.
@@ -525,7 +525,7 @@ const SCHEMA_BY_TYPE: ReadonlyMap<string, z.ZodType<WsMessage>> = new Map<string
 export const KNOWN_TYPES: ReadonlySet<string> = new Set(SCHEMA_BY_TYPE.keys());
 
 // ---------------------------------------------------------------------------------------
-// Error codes (kalshi-api.md §5.6, asyncapi x-error-codes)
+// Error codes (Kalshi's AsyncAPI x-error-codes and WebSocket quick start)
 
 export interface WsErrorCodeInfo {
   readonly name: string;

@@ -46,7 +46,7 @@ interface SeriesTemplate {
   exchangeIndex: number;
 }
 
-/** Shards as on Kalshi: 0 default, 1 combos, 2 crypto, 3 tennis/baseball (kalshi-api.md 9.2). */
+/** Shards as on Kalshi: 0 default, 1 combos, 2 crypto, 3 tennis/baseball (Kalshi's exchange-sharding guide). */
 const SERIES: readonly SeriesTemplate[] = [
   {
     ticker: "KXHIGHNY",

@@ -105,7 +105,7 @@ function sendJson(
   res.end(text);
 }
 
-/** Which write buckets a request bills, read from the body or query (kalshi-api.md §6). */
+/** Which write buckets a request bills, read from the body or query (Kalshi's rate-limits guide). */
 function chargeFor(method: string, apiPath: string, query: URLSearchParams, body: unknown): Charge {
   const rec =
     typeof body === "object" && body !== null && !Array.isArray(body)
@@ -197,7 +197,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   async function onKalshi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
     const fullPath = url.pathname;
-    // Kalshi answers trailing-slash collection paths with a 301 (kalshi-api.md §9.6).
+    // Kalshi answers trailing-slash collection paths with a 301 (Kalshi's changelog, 2025-10-08).
     if (fullPath.length > API_PREFIX.length + 1 && fullPath.endsWith("/")) {
       const loc = `${fullPath.replace(/\/+$/, "")}${url.search}`;
       res.writeHead(301, { location: loc, "content-length": 0 });
@@ -352,7 +352,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       );
     };
     if (url.pathname !== WS_PATH) return refuse("404 Not Found", errorBody("not_found", "not found"));
-    // The upgrade signs GET + /trade-api/ws/v2, like REST (kalshi-api.md §2.4).
+    // The upgrade signs GET + /trade-api/ws/v2, like REST (Kalshi's WebSocket quick start).
     const a = keys.verify(req.headers, "GET", WS_PATH, authNow(), opts.maxSkewMs);
     if (!a.ok) {
       inspection.count("auth_failures");

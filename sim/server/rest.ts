@@ -1,5 +1,5 @@
 /**
- * Kalshi's REST API (`/trade-api/v2/...`, kalshi-api.md §3) in front of the exchange port:
+ * Kalshi's REST API (`/trade-api/v2/...`, https://docs.kalshi.com/api-reference) in front of the exchange port:
  * pure request -> reply functions, so the HTTP shell (`index.ts`) owns sockets, auth, rate
  * limits and faults. Replies carry Kalshi's wire shapes (`wire.ts`) and its wrapped error body
  * `{"error":{"code","message","details"}}`.
@@ -159,7 +159,7 @@ function isReply(v: unknown): v is Reply {
   return isRecord(v) && typeof v.status === "number" && "body" in v;
 }
 
-/** The `GET /markets?status=` vocabulary differs from response statuses (kalshi-api.md §9.4). */
+/** The `GET /markets?status=` vocabulary differs from response statuses (Kalshi's market lifecycle guide). */
 const STATUS_FILTER: Record<string, readonly string[]> = {
   unopened: ["initialized"],
   open: ["active"],

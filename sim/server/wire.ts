@@ -1,6 +1,6 @@
 /**
  * Exchange state (integer units) -> Kalshi's wire JSON (snake_case, fixed-point strings).
- * Field names and units follow kalshi-api.md §3.4-§3.6 and asyncapi.yaml's examples:
+ * Field names and units follow Kalshi's REST schemas and its AsyncAPI spec's examples:
  * prices `"0.5600"`, counts `"10.00"`, order money 6 decimals, position money 4 decimals,
  * and the mixed units Kalshi keeps (balance and settlement revenue in integer cents).
  */

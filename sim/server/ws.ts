@@ -1,9 +1,9 @@
 /**
  * Kalshi's WebSocket API (`/trade-api/ws/v2`) in front of the exchange: the signed upgrade,
  * subscribe / unsubscribe / update_subscription / list_subscriptions with the documented
- * replies and error codes (kalshi-api.md §5.3, §5.6), one `seq` stream per `sid` that also
+ * replies and error codes (Kalshi's AsyncAPI spec), one `seq` stream per `sid` that also
  * advances on `ok` / `unsubscribed` replies, and the channels the bot uses. Message shapes follow
- * asyncapi.yaml's examples. Faults (stall, skipped or repeated seq, dropped sockets) and the
+ * the AsyncAPI spec's examples. Faults (stall, skipped or repeated seq, dropped sockets) and the
  * 10 s `heartbeat` pings live here too.
  */
 
