@@ -38,6 +38,21 @@ export interface CreateMarketSpec {
   outcome?: "yes" | "no";
 }
 
+/** An order group as `GET /_sim/inspect/order-groups` shows it. */
+export interface SimOrderGroupView {
+  id: string;
+  user: string;
+  subaccount: number;
+  exchange_index: number;
+  contracts_limit_fp: string;
+  /** true once triggered (limit exceeded or a manual trigger), until a reset */
+  triggered: boolean;
+  /** contracts the group's orders filled in the last 15 s */
+  rolling_volume_fp: string;
+  /** every order placed in the group */
+  orders: string[];
+}
+
 export class SimControlClient {
   readonly baseUrl: string;
 
@@ -134,6 +149,40 @@ export class SimControlClient {
     return r.market;
   }
 
+  /**
+   * Changes a market's subtitle or strike; the simulator announces what changed with
+   * `market_lifecycle_v2` `metadata_updated`. Refused for multivariate (KXMVE) markets.
+   */
+  async updateMarketMetadata(
+    ticker: string,
+    spec: { yesSubTitle?: string; strikeType?: string; floorStrike?: number; capStrike?: number },
+  ): Promise<Record<string, unknown>> {
+    const body: Record<string, unknown> = {};
+    if (spec.yesSubTitle !== undefined) body.yes_sub_title = spec.yesSubTitle;
+    if (spec.strikeType !== undefined) body.strike_type = spec.strikeType;
+    if (spec.floorStrike !== undefined) body.floor_strike = spec.floorStrike;
+    if (spec.capStrike !== undefined) body.cap_strike = spec.capStrike;
+    const path = `/markets/${encodeURIComponent(ticker)}/metadata`;
+    return (await this.call<{ market: Record<string, unknown> }>("POST", path, body)).market;
+  }
+
+  /**
+   * Sets an event's fee override (fee type and multiplier, e.g. `{ feeType: "quadratic",
+   * feeMultiplier: 0.5 }`) or clears it (`null`). Fees of the event's markets follow at once; the
+   * simulator sends `event_fee_update` and lists the change in `GET /events/fee_changes`.
+   */
+  async setEventFeeOverride(
+    eventTicker: string,
+    override: { feeType: string; feeMultiplier: number } | null,
+  ): Promise<Record<string, unknown>> {
+    const body =
+      override === null
+        ? { fee_type: null, fee_multiplier: null }
+        : { fee_type: override.feeType, fee_multiplier: override.feeMultiplier };
+    const path = `/events/${encodeURIComponent(eventTicker)}/fee-override`;
+    return (await this.call<{ event: Record<string, unknown> }>("POST", path, body)).event;
+  }
+
   pauseMarket(ticker: string, paused = true): Promise<unknown> {
     return this.call("POST", `/markets/${encodeURIComponent(ticker)}/pause`, { paused });
   }
@@ -218,6 +267,13 @@ export class SimControlClient {
     const q = user ? `?user=${encodeURIComponent(user)}` : "";
     return (await this.call<{ positions: Record<string, unknown>[] }>("GET", `/inspect/positions${q}`))
       .positions;
+  }
+
+  /** Every order group (one user's with `user`): limit, trigger state, rolling volume, orders. */
+  async orderGroups(user?: string): Promise<SimOrderGroupView[]> {
+    const q = user ? `?user=${encodeURIComponent(user)}` : "";
+    return (await this.call<{ order_groups: SimOrderGroupView[] }>("GET", `/inspect/order-groups${q}`))
+      .order_groups;
   }
 
   async balances(): Promise<{ user: string; balance_dollars: string }[]> {

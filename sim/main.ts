@@ -2,7 +2,8 @@
  * `npm run sim`: starts the Kalshi exchange simulator on loopback and prints its URLs.
  * Flags: --port (default 8788), --seed (1), --speed (1; exchange time runs this many times
  * faster than wall time), --markets (20), --stepped (time moves only via the control API),
- * --no-participants (no simulated market makers or noise traders). Stops on SIGINT/SIGTERM.
+ * --no-participants (no simulated market makers or noise traders), --volatility (1; how often
+ * favourites get news jumps of a few cents, 0 for none). Stops on SIGINT/SIGTERM.
  */
 
 import { parseArgs } from "node:util";
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     markets: { type: "string" },
     stepped: { type: "boolean", default: false },
     "no-participants": { type: "boolean", default: false },
+    volatility: { type: "string" },
     help: { type: "boolean", default: false },
   },
   strict: true,
@@ -33,7 +35,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(
-    "usage: npm run sim -- [--port 8788] [--seed 1] [--speed 1] [--markets 20] [--stepped] [--no-participants]\n",
+    "usage: npm run sim -- [--port 8788] [--seed 1] [--speed 1] [--markets 20] [--stepped] [--no-participants] [--volatility 1]\n",
   );
   process.exit(0);
 }
@@ -44,6 +46,12 @@ if (!Number.isFinite(speed) || speed <= 0) {
   process.exit(2);
 }
 
+const volatility = values.volatility === undefined ? 1 : Number(values.volatility);
+if (!Number.isFinite(volatility) || volatility < 0) {
+  process.stderr.write(`--volatility must be a number >= 0, got ${values.volatility}\n`);
+  process.exit(2);
+}
+
 const sim = await startSimulator({
   port: intFlag("port", values.port, 8788, 0),
   seed: intFlag("seed", values.seed, 1, 0),
@@ -51,11 +59,12 @@ const sim = await startSimulator({
   speed,
   stepped: values.stepped,
   participants: !values["no-participants"],
+  volatility,
 });
 
 process.stdout.write(
   [
-    `Kalshi simulator listening (${values.stepped ? "stepped clock" : `real clock x${speed}`})`,
+    `Kalshi simulator listening (${values.stepped ? "stepped clock" : `real clock x${speed}`}, volatility ${volatility})`,
     `  REST       ${sim.apiUrl}`,
     `  WebSocket  ${sim.wsUrl}`,
     `  control    ${sim.controlUrl}/state`,

@@ -33,7 +33,7 @@ const B = rsaPair();
 const KEY_ID = "a952bcbe-ec3b-4b5b-b8f9-11dae589608c";
 const TS = 1703123456789;
 
-/** What Kalshi does on its side (kalshi-api.md §2.2): RSA-PSS, SHA-256, salt = digest length. */
+/** What Kalshi does on its side (Kalshi's API keys guide): RSA-PSS, SHA-256, salt = digest length. */
 function kalshiAccepts(publicPem: string, message: string, signatureB64: string): boolean {
   return verify(
     "sha256",

@@ -1,6 +1,6 @@
 /**
  * Kalshi request signing: the three `KALSHI-ACCESS-*` headers for REST calls and for the
- * WebSocket handshake (kalshi-api.md §2).
+ * WebSocket handshake (Kalshi's API keys guide).
  *
  * - The signed string is `timestamp_ms + METHOD + path`, where path is the full URL path from
  *   the host root (with `/trade-api/v2`) and never the query string or the body.
@@ -18,7 +18,7 @@
  * opener (`headers("GET", WS_SIGN_PATH, nowMs)` on every (re)connect).
  */
 
-/** The path the WebSocket handshake signs, whatever the host (kalshi-api.md §2.4). */
+/** The path the WebSocket handshake signs, whatever the host (Kalshi's WebSocket quick start). */
 export const WS_SIGN_PATH = "/trade-api/ws/v2";
 
 /** The private key (or key id) cannot be used. The message never contains key material. */

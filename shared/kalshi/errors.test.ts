@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   badResponse,
@@ -6,11 +7,15 @@ import {
   type FailureReason,
   MAX_BODY_IN_MESSAGE,
   parseKalshiErrorBody,
+  type WriteKind,
   writeOutcome,
 } from "./errors.ts";
 
+const fixture = (name: string): string =>
+  readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
+
 /**
- * Real Kalshi error bodies (kalshi-api.md §2.5 and §3.8, and bodies quoted in public issue
+ * Real Kalshi error bodies (Kalshi's Order Errors and rate-limits pages, and bodies quoted in public issue
  * threads against the live API), with the classification each must get.
  */
 const REAL_BODIES: {
@@ -22,7 +27,7 @@ const REAL_BODIES: {
   code?: string;
 }[] = [
   {
-    name: "401 wrapped authentication_error with rpc details (kalshi-api.md §2.5)",
+    name: "401 wrapped authentication_error with rpc details (observed on the live API)",
     status: 401,
     body: '{"error":{"code":"authentication_error","message":"authentication_error","details":"rpc error: code = Unauthenticated desc = INCORRECT_API_KEY_SIGNATURE"}}',
     reason: "unauthorized",
@@ -41,18 +46,27 @@ const REAL_BODIES: {
     name: "409 duplicate client_order_id, code only",
     status: 409,
     body: '{"error":{"code":"order_already_exists"}}',
-    reason: "conflict",
+    reason: "already_exists",
     retryable: false,
     code: "order_already_exists",
   },
   {
-    name: "409 trading paused",
+    name: "409 duplicate client_order_id, Kalshi's wrapped shape (fixtures/http_error_order_already_exists.json)",
+    status: 409,
+    body: fixture("http_error_order_already_exists.json"),
+    reason: "already_exists",
+    retryable: false,
+    code: "order_already_exists",
+  },
+  {
+    name: "409 with a code we do not know",
     status: 409,
     body: '{"error":{"code":"trading_is_paused"}}',
     reason: "conflict",
     retryable: false,
     code: "trading_is_paused",
   },
+  { name: "409 with no body", status: 409, body: "", reason: "conflict", retryable: false },
   {
     name: "400 invalid_order with details",
     status: 400,
@@ -112,7 +126,7 @@ describe("classifyHttp", () => {
   }
 
   it("puts the code, message and details into the message", () => {
-    const f = classifyHttp(400, REAL_BODIES[4]?.body ?? "");
+    const f = classifyHttp(400, REAL_BODIES.find((r) => r.code === "invalid_order")?.body ?? "");
     expect(f.message).toContain("invalid_order: invalid order");
     expect(f.message).toContain("exactly one of yes_price");
   });
@@ -179,18 +193,47 @@ describe("classifyThrown", () => {
 });
 
 describe("writeOutcome", () => {
-  it("is unknown for timeouts, 5xx, 429 and unreadable 2xx bodies", () => {
-    expect(writeOutcome(classifyThrown(new TypeError("x")))).toBe("unknown");
-    expect(writeOutcome(classifyHttp(500, ""))).toBe("unknown");
-    expect(writeOutcome(classifyHttp(429, '{"error": "too many requests"}'))).toBe("unknown");
-    expect(writeOutcome(badResponse(201, "order_id: expected string"))).toBe("unknown");
+  const KINDS: WriteKind[] = ["create", "batch_create", "other"];
+  const EXISTS = fixture("http_error_order_already_exists.json");
+
+  it("is unknown for timeouts, 5xx, 429 and unreadable 2xx bodies, whatever the write", () => {
+    for (const kind of KINDS) {
+      expect(writeOutcome(classifyThrown(new TypeError("x")), kind)).toBe("unknown");
+      expect(writeOutcome(classifyHttp(500, ""), kind)).toBe("unknown");
+      expect(writeOutcome(classifyHttp(429, '{"error": "too many requests"}'), kind)).toBe("unknown");
+      expect(writeOutcome(badResponse(201, "order_id: expected string"), kind)).toBe("unknown");
+    }
   });
 
-  it("is rejected only for the exchange's explicit 4xx answer or a refused redirect", () => {
-    expect(
-      writeOutcome(classifyHttp(400, '{"error":{"code":"invalid_order","message":"invalid order"}}')),
-    ).toBe("rejected");
-    expect(writeOutcome(classifyHttp(409, '{"error":{"code":"order_already_exists"}}'))).toBe("rejected");
-    expect(writeOutcome(classifyHttp(301, ""))).toBe("rejected");
+  // Regression: every 409 used to be `rejected`, so a resent create that found its first attempt
+  // (409 order_already_exists) was written off while the order rested on the book.
+  it("says a create answered 409 order_already_exists exists (the order is there)", () => {
+    expect(writeOutcome(classifyHttp(409, EXISTS), "create")).toBe("exists");
+    expect(writeOutcome(classifyHttp(409, '{"error":{"code":"order_already_exists"}}'), "create")).toBe(
+      "exists",
+    );
+  });
+
+  it("leaves a create's 409 without Kalshi's code unknown, to reconcile, never rejected", () => {
+    for (const body of ["", "<html>conflict</html>", '{"error":{"code":"something_new"}}']) {
+      expect(writeOutcome(classifyHttp(409, body), "create"), body).toBe("unknown");
+    }
+  });
+
+  it("leaves any 409 on a whole batch create unknown: it does not say which order exists", () => {
+    expect(writeOutcome(classifyHttp(409, EXISTS), "batch_create")).toBe("unknown");
+    expect(writeOutcome(classifyHttp(409, ""), "batch_create")).toBe("unknown");
+  });
+
+  it("is rejected for the exchange's other explicit 4xx answers and a refused redirect", () => {
+    for (const kind of KINDS) {
+      expect(
+        writeOutcome(classifyHttp(400, '{"error":{"code":"invalid_order","message":"invalid order"}}'), kind),
+      ).toBe("rejected");
+      expect(writeOutcome(classifyHttp(404, ""), kind)).toBe("rejected");
+      expect(writeOutcome(classifyHttp(301, ""), kind)).toBe("rejected");
+    }
+    // an amend whose updated_client_order_id is taken was refused: nothing changed
+    expect(writeOutcome(classifyHttp(409, EXISTS), "other")).toBe("rejected");
   });
 });

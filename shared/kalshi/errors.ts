@@ -3,13 +3,13 @@
  * and every thrown fetch error, becomes a `Failure`: retryable (429, 5xx, timeout, network)
  * or final (4xx with Kalshi's error code, redirects, unparseable responses).
  *
- * Kalshi sends three error-body shapes (kalshi-api.md §3.8): the observed wrapped
+ * Kalshi sends three error-body shapes (Kalshi's Order Errors and rate-limits pages): the observed wrapped
  * `{"error":{"code","message","details"}}`, the spec's flat `{code,message,details}`, and the
  * 429 string body `{"error":"too many requests"}`. Gateways may also answer with HTML or nothing.
  * Raw bodies only ever reach `message` truncated.
  *
- * Called by the REST client (`rest-client.ts`); the executor reads `retryable` and `reason`
- * to decide between `rejected` and `unknown`.
+ * Called by the REST client (`rest-client.ts`); `writeOutcome` turns a failed write into the
+ * executor's three-way answer (`rejected`, `unknown`, `exists`).
  */
 
 export type FailureReason =
@@ -20,6 +20,9 @@ export type FailureReason =
   | "rejected"
   | "unauthorized"
   | "not_found"
+  /** 409 `order_already_exists`: a create whose `client_order_id` is taken, i.e. the order exists. */
+  | "already_exists"
+  /** Any other 409 (no code, or a code we do not know). */
   | "conflict"
   | "redirect"
   | "bad_response";
@@ -40,6 +43,13 @@ export interface KalshiErrorBody {
   message: string;
   details?: string;
 }
+
+/**
+ * Kalshi's code for a create refused because an order with its `client_order_id` already exists
+ * (409). Kalshi's create-order quick start documents the 409 for a resubmitted `client_order_id`;
+ * the code string is the one observed on the live API (docs/decisions.md, "REST and failures").
+ */
+export const ORDER_ALREADY_EXISTS = "order_already_exists";
 
 /** Longest slice of an upstream body that may appear in a message or a log line. */
 export const MAX_BODY_IN_MESSAGE = 300;
@@ -128,8 +138,9 @@ export function classifyHttp(status: number, bodyText: string): Failure {
   if (codeReason !== undefined) return make(true, codeReason);
   if (status === 401 || status === 403) return make(false, "unauthorized");
   if (status === 404) return make(false, "not_found");
-  // 409: duplicate client_order_id (`order_already_exists`) and also `trading_is_paused`.
-  if (status === 409) return make(false, "conflict");
+  // 409 with `order_already_exists`: the client_order_id is taken. What that means for the order
+  // depends on the write (`writeOutcome`): on a create, the order exists.
+  if (status === 409) return make(false, code === ORDER_ALREADY_EXISTS ? "already_exists" : "conflict");
   if (status >= 400) return make(false, "rejected");
   return make(false, "bad_response");
 }
@@ -172,16 +183,35 @@ export function classifyThrown(err: unknown): Failure {
   };
 }
 
+/** What a failed write means for the order: the executor's three-way answer (docs/decisions.md). */
+export type WriteOutcome = "rejected" | "unknown" | "exists";
+
 /**
- * What a failed write means for the order (STYLE.md rule 7). Only the exchange's explicit
- * refusal (a 4xx it answered, or a redirect we refused to follow, so nothing reached the
- * matching engine) is `rejected`. A timeout, network error, 5xx, 429 or an unreadable 2xx is
- * `unknown`: the order may exist. Resend it with the same `client_order_id` (a duplicate
- * answers 409 `order_already_exists`) or reconcile from `user_orders` / `GET /portfolio/orders`.
+ * Which write failed. A single create is the only write where a 409 `order_already_exists` means
+ * "your order is there"; a batch create reports per item, so a 409 on the whole batch says nothing
+ * about which order exists; any other write (cancel, amend, decrease, order groups) refused with 409
+ * was refused (an amend's `updated_client_order_id` being taken, for instance).
  */
-export function writeOutcome(failure: Failure): "rejected" | "unknown" {
+export type WriteKind = "create" | "batch_create" | "other";
+
+/**
+ * What a failed write means for the order.
+ * - `unknown`: a timeout, network error, 5xx, 429 or an unreadable 2xx, and on a create any 409
+ *   without Kalshi's `order_already_exists` code (no code, or one we do not know): the order may
+ *   exist. Resend the identical body (same `client_order_id`) or reconcile from `user_orders` /
+ *   `GET /portfolio/orders`.
+ * - `exists`: a create answered 409 `order_already_exists`: an earlier attempt with this
+ *   `client_order_id` created the order. Treat it as accepted and find its `order_id`
+ *   (`KalshiRestClient.findOrderByClientOrderId`, or the `user_order` carrying the id).
+ * - `rejected`: any other explicit refusal (a 4xx the exchange answered, or a redirect we refused
+ *   to follow), so nothing reached the matching engine.
+ */
+export function writeOutcome(failure: Failure, kind: WriteKind): WriteOutcome {
   if (failure.retryable) return "unknown";
   if (failure.reason === "bad_response") return "unknown";
+  if (failure.status === 409 && kind !== "other") {
+    return kind === "create" && failure.reason === "already_exists" ? "exists" : "unknown";
+  }
   return "rejected";
 }
 

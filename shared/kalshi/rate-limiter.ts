@@ -1,5 +1,5 @@
 /**
- * Client-side mirror of Kalshi's token buckets (kalshi-api.md §6), so the bot never sends a
+ * Client-side mirror of Kalshi's token buckets (Kalshi's rate-limits guide), so the bot never sends a
  * request the exchange would answer with 429 (which carries no Retry-After and costs a round trip).
  *
  * Two buckets, refilled continuously: `read` (GETs and anything not routed to write) and `write`
@@ -56,14 +56,14 @@ export const DEFAULT_COST = 10;
  */
 export const MAX_STALLED_WAKEUPS = 5;
 
-/** Basic tier (kalshi-api.md §6): read 200/s holding 2 s; write 100/s holding 1 s. */
+/** Basic tier (Kalshi's rate-limits guide): read 200/s holding 2 s; write 100/s holding 1 s. */
 export const BASIC_LIMITS: AccountLimits = {
   read: { refill_rate: 200, bucket_capacity: 400 },
   write: { refill_rate: 100, bucket_capacity: 100 },
 };
 
 /**
- * Costs Kalshi documents (kalshi-api.md §3.1, §6), used until `/account/endpoint_costs` answers.
+ * Costs Kalshi documents (Kalshi's endpoint notes and rate-limits guide), used until `/account/endpoint_costs` answers.
  * Batch entries are per order. Cancel-all is billed like one cancel (secondary source; §0).
  */
 export const KNOWN_ENDPOINT_COSTS: EndpointCosts = {

@@ -333,7 +333,33 @@ describe("writes", () => {
     expect(server.requests).toHaveLength(2);
     expect(server.requests[1]?.body).toBe(server.requests[0]?.body);
     expect(again.ok).toBe(false);
-    if (!again.ok) expect(again.failure).toMatchObject({ reason: "conflict", code: "order_already_exists" });
+    if (again.ok) return;
+    // the resend found the first attempt: the order exists
+    expect(again).toMatchObject({
+      outcome: "exists",
+      failure: { reason: "already_exists", code: "order_already_exists" },
+    });
+  });
+
+  it("reports a create refused with a bare 409 as unknown, not rejected", async () => {
+    const { client, server } = setup();
+    server.on("POST", "/portfolio/events/orders", { status: 409, body: "" });
+    const r = await client.createOrder(ORDER, "open");
+    expect(r).toMatchObject({ ok: false, outcome: "unknown", failure: { reason: "conflict", status: 409 } });
+  });
+
+  it("reports an amend refused with 409 order_already_exists as rejected (the new client id is taken)", async () => {
+    const { client, server } = setup();
+    server.on("POST", "/portfolio/events/orders/ord-1/amend", {
+      status: 409,
+      body: fixture("http_error_order_already_exists.json"),
+    });
+    const r = await client.amendOrder(
+      "ord-1",
+      { ticker: ORDER.ticker, side: "bid", price: "0.5700", count: "8.00", updated_client_order_id: "taken" },
+      "open",
+    );
+    expect(r).toMatchObject({ ok: false, outcome: "rejected", failure: { reason: "already_exists" } });
   });
 
   it("reports a timed-out write as unknown, not rejected", async () => {
@@ -434,5 +460,55 @@ describe("writes", () => {
     server.on("DELETE", "/portfolio/events/orders", { status: 200, body: "" });
     const r = await client.cancelAllOrders();
     expect(r.ok).toBe(true);
+  });
+});
+
+describe("order groups", () => {
+  it("creates, reads, lists, resets, triggers, re-limits and deletes a group with Kalshi's methods and paths", async () => {
+    const { client, server } = setup();
+    server.on("POST", "/portfolio/order_groups/create", ok("http_create_order_group.json", 201));
+    server.on("GET", "/portfolio/order_groups", ok("http_get_order_groups.json"));
+    server.on("GET", "/portfolio/order_groups/og_123", ok("http_get_order_group.json"));
+    for (const action of ["reset", "trigger", "limit"])
+      server.on("PUT", `/portfolio/order_groups/og_123/${action}`, { status: 200, body: "{}" });
+    server.on("DELETE", "/portfolio/order_groups/og_123", { status: 200, body: "{}" });
+
+    const created = await client.createOrderGroup({ contracts_limit_fp: "10.00", exchange_index: 0 });
+    expect(created.ok && created.value.order_group_id).toBe("og_123");
+    const list = await client.listOrderGroups({ subaccount: 0 });
+    expect(list.ok && list.value.map((g) => g.id)).toEqual(["og_123"]);
+    const one = await client.getOrderGroup("og_123");
+    expect(one.ok && one.value.orders).toHaveLength(1);
+    expect((await client.resetOrderGroup("og_123")).ok).toBe(true);
+    expect((await client.triggerOrderGroup("og_123", { exchange_index: 0 })).ok).toBe(true);
+    expect((await client.updateOrderGroupLimit("og_123", { contracts_limit_fp: "5.00" })).ok).toBe(true);
+    expect((await client.deleteOrderGroup("og_123", { exchange_index: 0 })).ok).toBe(true);
+
+    expect(server.requests.map((r) => `${r.method} ${r.url.pathname}${r.url.search}`)).toEqual([
+      "POST /trade-api/v2/portfolio/order_groups/create",
+      "GET /trade-api/v2/portfolio/order_groups?subaccount=0",
+      "GET /trade-api/v2/portfolio/order_groups/og_123",
+      "PUT /trade-api/v2/portfolio/order_groups/og_123/reset",
+      "PUT /trade-api/v2/portfolio/order_groups/og_123/trigger?exchange_index=0",
+      "PUT /trade-api/v2/portfolio/order_groups/og_123/limit",
+      "DELETE /trade-api/v2/portfolio/order_groups/og_123?exchange_index=0",
+    ]);
+    expect(JSON.parse(server.requests[0]?.body ?? "")).toEqual({
+      contracts_limit_fp: "10.00",
+      exchange_index: 0,
+    });
+    expect(JSON.parse(server.requests[5]?.body ?? "")).toEqual({ contracts_limit_fp: "5.00" });
+  });
+
+  it("never resends a group create (the server picks the id) and refuses one without a limit", async () => {
+    const { client, server } = setup();
+    server.on("POST", "/portfolio/order_groups/create", { status: 503, body: "" });
+    const r = await client.createOrderGroup({ contracts_limit: 10 });
+    expect(r).toMatchObject({ ok: false, outcome: "unknown" });
+    if (r.ok) return;
+    expect((await client.retryWrite(r.request)).ok).toBe(false);
+    const none = await client.createOrderGroup({});
+    expect(none).toMatchObject({ ok: false, outcome: "rejected" });
+    expect(server.requests).toHaveLength(1);
   });
 });

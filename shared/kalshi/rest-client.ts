@@ -8,10 +8,11 @@
  *   capped at `maxPages` (hitting the cap is a failure, never a silent partial list).
  * - Writes are sent once. A write that times out or gets 5xx/429/network error is a retryable
  *   failure whose outcome is UNKNOWN (the order may exist): `WriteResult.outcome` says so, and
- *   `retryWrite(result.request)` resends the byte-identical body (same `client_order_id`, so a
- *   duplicate answers 409 `order_already_exists` instead of doubling the order). Creates without a
- *   `client_order_id` are refused before sending; a `reduce_by` decrease is not idempotent, so
- *   `retryWrite` refuses it.
+ *   `retryWrite(result.request)` resends the byte-identical body (same `client_order_id`). If the
+ *   first attempt did create the order, Kalshi refuses the resend with 409 `order_already_exists`
+ *   and the outcome is `exists`: the order is there, find it with `findOrderByClientOrderId`.
+ *   Creates without a `client_order_id` are refused before sending; a `reduce_by` decrease and an
+ *   order-group create are not idempotent, so `retryWrite` refuses them.
  * - No redirect is ever followed (`redirect: "manual"`): the signature covers the original path, so
  *   a followed redirect could only 401, and a write must never be replayed elsewhere. A 3xx is a
  *   `redirect` failure.
@@ -20,7 +21,16 @@
  * Used by the executor (writes), market data, the order path and cron (reads, reconciliation).
  */
 import { z } from "zod";
-import { badResponse, classifyHttp, classifyThrown, type Failure, truncate, writeOutcome } from "./errors.ts";
+import {
+  badResponse,
+  classifyHttp,
+  classifyThrown,
+  type Failure,
+  truncate,
+  type WriteKind,
+  type WriteOutcome,
+  writeOutcome,
+} from "./errors.ts";
 import { bucketFor, type Priority, type RateLimiter } from "./rate-limiter.ts";
 import {
   type AmendOrderV2Request,
@@ -29,17 +39,22 @@ import {
   type BatchCancelOrderV2Item,
   BatchCreateOrdersV2Response,
   CancelOrderV2Response,
+  type CreateOrderGroupRequest,
+  CreateOrderGroupResponse,
   type CreateOrderV2Request,
   CreateOrderV2Response,
   type DecreaseOrderV2Request,
   DecreaseOrderV2Response,
-  type EventData,
+  EmptyResponse,
+  type Event,
+  type EventFeeChange,
   type EventPosition,
   ExchangeStatus,
   type Fill,
   GetAccountApiLimitsResponse,
   GetAccountEndpointCostsResponse,
   GetBalanceResponse,
+  GetEventFeeChangesResponse,
   GetEventResponse,
   GetExchangeScheduleResponse,
   GetFillsResponse,
@@ -47,6 +62,8 @@ import {
   GetMarketOrderbooksResponse,
   GetMarketResponse,
   GetMarketsPageLoose,
+  GetOrderGroupResponse,
+  GetOrderGroupsResponse,
   GetOrderResponse,
   GetOrdersResponse,
   GetPositionsResponse,
@@ -57,8 +74,10 @@ import {
   type MarketPosition,
   type Order,
   type OrderbookFp,
+  type OrderGroup,
   type Series,
   type Settlement,
+  type UpdateOrderGroupLimitRequest,
 } from "./rest-schemas.ts";
 
 /** Signs a request; `KalshiSigner` in `auth.ts` has exactly this shape. */
@@ -72,7 +91,7 @@ export type KalshiEnv = "prod" | "demo" | "sim";
 
 export const DEFAULT_SIM_URL = "http://127.0.0.1:8788";
 
-/** Recommended hosts (kalshi-api.md §1). The simulator serves the same paths on loopback. */
+/** Recommended hosts (Kalshi's API environments guide). The simulator serves the same paths on loopback. */
 export function baseUrlsFor(env: KalshiEnv, simUrl: string = DEFAULT_SIM_URL): { rest: string; ws: string } {
   switch (env) {
     case "prod":
@@ -121,15 +140,19 @@ export interface WriteRequest<T> {
   readonly items: number;
   /** False for a `reduce_by` decrease: resending it would reduce twice. */
   readonly idempotent: boolean;
+  /** What a 409 means for this write (`writeOutcome`): a single create, a batch create, or other. */
+  readonly kind: WriteKind;
 }
 
 /**
  * A write's result. On failure, `outcome` is `rejected` only when the exchange explicitly
- * refused (or nothing was sent); `unknown` means the order may or may not exist.
+ * refused (or nothing was sent); `unknown` means the order may or may not exist; `exists` (creates
+ * only) means a 409 `order_already_exists`: an earlier attempt with this `client_order_id`
+ * created the order, so treat it as accepted and look its `order_id` up.
  */
 export type WriteResult<T> =
   | { ok: true; value: T; request: WriteRequest<T> }
-  | { ok: false; failure: Failure; outcome: "rejected" | "unknown"; request: WriteRequest<T> };
+  | { ok: false; failure: Failure; outcome: WriteOutcome; request: WriteRequest<T> };
 
 /** A list item left out because it failed its schema. */
 export interface InvalidItem {
@@ -355,14 +378,17 @@ export class KalshiRestClient {
       req.items,
     );
     if (r.ok) return { ok: true, value: r.value, request: req };
-    return { ok: false, failure: r.failure, outcome: writeOutcome(r.failure), request: req };
+    return { ok: false, failure: r.failure, outcome: writeOutcome(r.failure, req.kind), request: req };
   }
 
   /**
    * Resends a write exactly as first sent (same path, query and body, hence the same
-   * `client_order_id`). For the executor after an `unknown` outcome. A 409
-   * `order_already_exists` on the retry means the first attempt did create the order.
-   * Refuses, without sending, a write that is not idempotent (`reduce_by` decrease).
+   * `client_order_id`). For the executor after an `unknown` outcome. When the first attempt did
+   * create the order, Kalshi refuses the resend with 409 `order_already_exists`: the result is
+   * `{ ok: false, outcome: "exists", failure: { reason: "already_exists" } }`, which means
+   * accepted; `findOrderByClientOrderId` (or the `user_order` carrying the id) gives its
+   * `order_id`. A 409 without that code stays `unknown` (reconcile). Refuses, without sending, a
+   * write that is not idempotent (`reduce_by` decrease, order-group create).
    */
   async retryWrite<T>(request: WriteRequest<T>): Promise<WriteResult<T>> {
     if (!request.idempotent) {
@@ -381,7 +407,7 @@ export class KalshiRestClient {
     path: string,
     schema: z.ZodType<T>,
     priority: Priority,
-    opts: { body?: unknown; query?: Query; items?: number; idempotent?: boolean } = {},
+    opts: { body?: unknown; query?: Query; items?: number; idempotent?: boolean; kind?: WriteKind } = {},
   ): WriteRequest<T> {
     const req: WriteRequest<T> = {
       method,
@@ -390,6 +416,7 @@ export class KalshiRestClient {
       priority,
       items: opts.items ?? 1,
       idempotent: opts.idempotent ?? true,
+      kind: opts.kind ?? "other",
       ...(opts.query !== undefined ? { query: opts.query } : {}),
       ...(opts.body !== undefined ? { bodyText: JSON.stringify(opts.body) } : {}),
     };
@@ -494,14 +521,26 @@ export class KalshiRestClient {
     return r.ok ? { ok: true, value: r.value.series } : r;
   }
 
-  /** `GET /events/{event_ticker}` (markets not nested): the event's `series_ticker`. */
-  async getEvent(eventTicker: string): Promise<Result<EventData>> {
+  /**
+   * `GET /events/{event_ticker}`: the event with its series ticker and, while one is set, its fee
+   * override (`eventFees` combines it with the series' fee).
+   */
+  async getEvent(eventTicker: string): Promise<Result<Event>> {
     const r = await this.read({
       path: `/events/${encodeURIComponent(eventTicker)}`,
-      query: { with_nested_markets: false },
       schema: GetEventResponse,
     });
     return r.ok ? { ok: true, value: r.value.event } : r;
+  }
+
+  /** `GET /events/fee_changes`, every page: event fee overrides set (values) or cleared (nulls). */
+  listEventFeeChanges(
+    params: { event_ticker?: string; limit?: number } = {},
+  ): Promise<Result<EventFeeChange[]>> {
+    return this.paginate(
+      { path: "/events/fee_changes", query: params, schema: GetEventFeeChangesResponse },
+      (p) => p.event_fee_changes,
+    );
   }
 
   // ---------- orders (V2 writes) ----------
@@ -516,6 +555,7 @@ export class KalshiRestClient {
   ): Promise<WriteResult<CreateOrderV2Response>> {
     const req = this.writeRequest("POST", "/portfolio/events/orders", CreateOrderV2Response, priority, {
       body,
+      kind: "create",
     });
     if (!body.client_order_id)
       return Promise.resolve(this.refused(req, "create without client_order_id: not sent"));
@@ -535,6 +575,7 @@ export class KalshiRestClient {
       {
         body: { orders },
         items: orders.length,
+        kind: "batch_create",
       },
     );
     if (orders.length === 0) return Promise.resolve(this.refused(req, "empty batch: not sent"));
@@ -641,6 +682,127 @@ export class KalshiRestClient {
     return this.write(req);
   }
 
+  // ---------- order groups ----------
+  // https://docs.kalshi.com/getting_started/order_groups: a contracts limit over a rolling 15 s
+  // window; past it every resting order of the group is cancelled and new ones are refused until
+  // `resetOrderGroup`. Writes bill the write bucket; `priority` defaults to `cancel`, since they
+  // reduce risk.
+
+  /**
+   * `POST /portfolio/order_groups/create`; answers the new group's id. Not idempotent (the server
+   * picks the id): `retryWrite` refuses it, so after an `unknown` outcome list the groups instead.
+   */
+  createOrderGroup(
+    body: CreateOrderGroupRequest,
+    priority: Priority = "cancel",
+  ): Promise<WriteResult<CreateOrderGroupResponse>> {
+    const req = this.writeRequest(
+      "POST",
+      "/portfolio/order_groups/create",
+      CreateOrderGroupResponse,
+      priority,
+      { body, idempotent: false },
+    );
+    if (body.contracts_limit_fp === undefined && body.contracts_limit === undefined) {
+      return Promise.resolve(this.refused(req, "order group create needs a contracts limit: not sent"));
+    }
+    return this.write(req);
+  }
+
+  /** `GET /portfolio/order_groups/{order_group_id}`: the auto-cancel flag, the limit and the group's order ids. */
+  getOrderGroup(
+    orderGroupId: string,
+    params: { subaccount?: number } = {},
+  ): Promise<Result<GetOrderGroupResponse>> {
+    return this.read({
+      path: `/portfolio/order_groups/${encodeURIComponent(orderGroupId)}`,
+      query: params,
+      schema: GetOrderGroupResponse,
+    });
+  }
+
+  /** `GET /portfolio/order_groups` (one page: Kalshi does not paginate it). Omit `subaccount` for all. */
+  async listOrderGroups(params: { subaccount?: number } = {}): Promise<Result<OrderGroup[]>> {
+    const r = await this.read({
+      path: "/portfolio/order_groups",
+      query: params,
+      schema: GetOrderGroupsResponse,
+    });
+    return r.ok ? { ok: true, value: r.value.order_groups } : r;
+  }
+
+  /** `PUT .../{order_group_id}/reset`: clears the trigger and the rolling volume. */
+  resetOrderGroup(
+    orderGroupId: string,
+    params: { subaccount?: number; exchange_index?: number } = {},
+    priority: Priority = "cancel",
+  ): Promise<WriteResult<EmptyResponse>> {
+    return this.groupWrite("reset", orderGroupId, params, priority);
+  }
+
+  /** `PUT .../{order_group_id}/trigger`: cancels the group's resting orders and refuses new ones until a reset. */
+  triggerOrderGroup(
+    orderGroupId: string,
+    params: { subaccount?: number; exchange_index?: number } = {},
+    priority: Priority = "cancel",
+  ): Promise<WriteResult<EmptyResponse>> {
+    return this.groupWrite("trigger", orderGroupId, params, priority);
+  }
+
+  /** `PUT .../{order_group_id}/limit`: a limit below the current rolling volume triggers the group. */
+  updateOrderGroupLimit(
+    orderGroupId: string,
+    body: UpdateOrderGroupLimitRequest,
+    params: { exchange_index?: number } = {},
+    priority: Priority = "cancel",
+  ): Promise<WriteResult<EmptyResponse>> {
+    const req = this.writeRequest(
+      "PUT",
+      `/portfolio/order_groups/${encodeURIComponent(orderGroupId)}/limit`,
+      EmptyResponse,
+      priority,
+      { body, query: params },
+    );
+    if (body.contracts_limit_fp === undefined && body.contracts_limit === undefined) {
+      return Promise.resolve(this.refused(req, "order group limit update needs a contracts limit: not sent"));
+    }
+    return this.write(req);
+  }
+
+  /** `DELETE /portfolio/order_groups/{order_group_id}`: cancels the group's resting orders and removes it. */
+  deleteOrderGroup(
+    orderGroupId: string,
+    params: { subaccount?: number; exchange_index?: number } = {},
+    priority: Priority = "cancel",
+  ): Promise<WriteResult<EmptyResponse>> {
+    return this.write(
+      this.writeRequest(
+        "DELETE",
+        `/portfolio/order_groups/${encodeURIComponent(orderGroupId)}`,
+        EmptyResponse,
+        priority,
+        { query: params },
+      ),
+    );
+  }
+
+  private groupWrite(
+    action: "reset" | "trigger",
+    orderGroupId: string,
+    params: { subaccount?: number; exchange_index?: number },
+    priority: Priority,
+  ): Promise<WriteResult<EmptyResponse>> {
+    return this.write(
+      this.writeRequest(
+        "PUT",
+        `/portfolio/order_groups/${encodeURIComponent(orderGroupId)}/${action}`,
+        EmptyResponse,
+        priority,
+        { query: params },
+      ),
+    );
+  }
+
   // ---------- portfolio reads ----------
 
   /** `GET /portfolio/orders`, every page. `event_ticker` (up to 10) is sent as a comma list. */
@@ -673,6 +835,22 @@ export class KalshiRestClient {
       schema: GetOrderResponse,
     });
     return r.ok ? { ok: true, value: r.value.order } : r;
+  }
+
+  /**
+   * The order a create with `clientOrderId` made in market `ticker`, or null when there is none:
+   * what the executor calls after a create's outcome is `exists` (or to settle an `unknown` one).
+   * Kalshi has no `client_order_id` filter, so this lists the market's orders (every page, any
+   * status; narrow with `min_ts`, Unix seconds, when the send time is known) and matches the id.
+   */
+  async findOrderByClientOrderId(
+    ticker: string,
+    clientOrderId: string,
+    params: { min_ts?: number; subaccount?: number } = {},
+  ): Promise<Result<Order | null>> {
+    const r = await this.listOrders({ ticker, ...params });
+    if (!r.ok) return r;
+    return { ok: true, value: r.value.find((o) => o.client_order_id === clientOrderId) ?? null };
   }
 
   /** `GET /portfolio/fills`, every page. */
@@ -753,14 +931,10 @@ export class KalshiRestClient {
     return this.read({ path: "/exchange/status", schema: ExchangeStatus });
   }
 
-  getExchangeSchedule(): Promise<Result<GetExchangeScheduleResponse>> {
-    return this.read({ path: "/exchange/schedule", schema: GetExchangeScheduleResponse });
-  }
-
   /**
-   * `GET /exchange/user_data_timestamp` as Unix ms: the REST portfolio view (orders, fills,
-   * positions) is current up to this instant. An order sent before it and absent from the list
-   * was not accepted.
+   * `GET /exchange/user_data_timestamp`, as Unix ms: the REST portfolio endpoints reflect the
+   * matching engine up to this time. An order sent before it and missing from `GET
+   * /portfolio/orders` was not created.
    */
   async getUserDataTimestamp(): Promise<Result<number>> {
     const r = await this.read({
@@ -769,12 +943,17 @@ export class KalshiRestClient {
     });
     if (!r.ok) return r;
     const ms = Date.parse(r.value.as_of_time);
-    if (Number.isNaN(ms))
+    if (Number.isNaN(ms)) {
       return {
         ok: false,
-        failure: badResponse(200, `as_of_time ${truncate(r.value.as_of_time, 40)} is not a timestamp`),
+        failure: badResponse(200, `as_of_time ${truncate(r.value.as_of_time, 40)} is not a time`),
       };
+    }
     return { ok: true, value: ms };
+  }
+
+  getExchangeSchedule(): Promise<Result<GetExchangeScheduleResponse>> {
+    return this.read({ path: "/exchange/schedule", schema: GetExchangeScheduleResponse });
   }
 
   getAccountLimits(): Promise<Result<GetAccountApiLimitsResponse>> {

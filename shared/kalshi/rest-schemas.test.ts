@@ -6,18 +6,24 @@ import {
   BatchCancelOrdersV2Response,
   BatchCreateOrdersV2Response,
   CancelOrderV2Response,
+  CreateOrderGroupResponse,
   CreateOrderV2Request,
   CreateOrderV2Response,
   DecreaseOrderV2Response,
   ExchangeStatus,
+  eventFees,
   GetAccountApiLimitsResponse,
   GetAccountEndpointCostsResponse,
   GetBalanceResponse,
+  GetEventFeeChangesResponse,
+  GetEventResponse,
   GetExchangeScheduleResponse,
   GetFillsResponse,
   GetMarketOrderbookResponse,
   GetMarketResponse,
   GetMarketsResponse,
+  GetOrderGroupResponse,
+  GetOrderGroupsResponse,
   GetOrderResponse,
   GetOrdersResponse,
   GetPositionsResponse,
@@ -28,6 +34,7 @@ import {
   toFill,
   toMarketInfo,
   toOrderbookLevels,
+  toOrderGroupInfo,
   toOrderInfo,
   toPosition,
   toSeriesFees,
@@ -61,6 +68,11 @@ const FIXTURES: [string, z.ZodType][] = [
   ["http_get_exchange_schedule.json", GetExchangeScheduleResponse],
   ["http_get_account_limits.json", GetAccountApiLimitsResponse],
   ["http_get_account_endpoint_costs.json", GetAccountEndpointCostsResponse],
+  ["http_create_order_group.json", CreateOrderGroupResponse],
+  ["http_get_order_groups.json", GetOrderGroupsResponse],
+  ["http_get_order_group.json", GetOrderGroupResponse],
+  ["http_get_event.json", GetEventResponse],
+  ["http_get_event_fee_changes.json", GetEventFeeChangesResponse],
 ];
 
 describe("wire schemas", () => {
@@ -69,6 +81,31 @@ describe("wire schemas", () => {
       expect(() => load(name, schema)).not.toThrow();
     });
   }
+
+  it("reads order groups: the limit in count units, an absent list as empty", () => {
+    const groups = load("http_get_order_groups.json", GetOrderGroupsResponse).order_groups;
+    const info = groups.map((g) => toOrderGroupInfo(g));
+    expect(info).toEqual([
+      {
+        ok: true,
+        value: { id: "og_123", contractsLimit: 1_000, autoCancelEnabled: true, exchangeIndex: 0 },
+      },
+    ]);
+    expect(GetOrderGroupsResponse.parse({}).order_groups).toEqual([]);
+    const one = load("http_get_order_group.json", GetOrderGroupResponse);
+    expect(one.orders).toEqual(["ee587a1c-8b87-4dcf-b721-9f6f790619fa"]);
+  });
+
+  // Shapes from Kalshi's EventData / EventFeeChange schemas, values from its event_fee_update example.
+  it("takes an event's fee override over its series' fee, and the series' fee once it is cleared", () => {
+    const { event } = load("http_get_event.json", GetEventResponse);
+    const series = { ticker: "KXBTCD", feeType: "quadratic_with_maker_fees", feeMultiplier: 0.5 };
+    expect(eventFees(event, series)).toEqual({ feeType: "quadratic", feeMultiplier: 1 });
+    const cleared = { ...event, fee_type_override: null, fee_multiplier_override: null };
+    expect(eventFees(cleared, series)).toEqual({ feeType: "quadratic_with_maker_fees", feeMultiplier: 0.5 });
+    const changes = load("http_get_event_fee_changes.json", GetEventFeeChangesResponse).event_fee_changes;
+    expect(changes.map((c) => c.fee_type_override)).toEqual(["quadratic", null]);
+  });
 
   it("reads a null list as empty (Go nil slice)", () => {
     const r = GetMarketOrderbookResponse.parse({ orderbook_fp: { yes_dollars: null, no_dollars: [] } });
@@ -155,7 +192,7 @@ describe("converters", () => {
   });
 
   // regression: Order dropped `last_update_reason`, so a cancel's cause never reached the bot
-  it("carries last_update_reason (kalshi-api.md §8.1) into the domain order", () => {
+  it("carries last_update_reason (Kalshi's AsyncAPI lastUpdateReason) into the domain order", () => {
     const wire = load("http_get_order.json", GetOrderResponse).order;
     // the published example with the remainder cancelled for crossing as post-only (§8.1)
     const raw = { order: { ...wire, status: "canceled", last_update_reason: "PostOnlyCrossCancel" } };

@@ -2,7 +2,7 @@
  * zod wire schemas for every Kalshi REST response the bot reads, plus the request bodies it
  * sends, and small converters from wire to domain types.
  *
- * Wire schemas mirror Kalshi's OpenAPI (spec 3.20+, kalshi-api.md §3) one to one, snake_case.
+ * Wire schemas mirror Kalshi's OpenAPI (spec 3.20+, https://docs.kalshi.com/api-reference) one to one, snake_case.
  * `z.object` strips unknown keys, so fields Kalshi adds do not break parsing; types are strict.
  * Deprecated fields (`side`, `action`, `title`, ...) are optional so their removal is harmless.
  * Arrays tolerate `null` (Kalshi's Go backend may serialise an empty list that way) and become [].
@@ -57,7 +57,7 @@ export type BookSide = z.infer<typeof BookSide>;
 /** Shared with the WS schemas: each bound a well-formed dollar price (wire-fields.ts). */
 export { PriceRangeWire };
 
-/** Market statuses in responses (kalshi-api.md §9.4). Kept as a string on the wire: new ones appear. */
+/** Market statuses in responses (Kalshi's market lifecycle guide). Kept as a string on the wire: new ones appear. */
 export const MARKET_STATUSES = [
   "initialized",
   "inactive",
@@ -102,6 +102,8 @@ export const Market = z.object({
   title: z.string().optional(),
   yes_sub_title: z.string().optional(),
   no_sub_title: z.string().optional(),
+  /** Present on multivariate (combo, `KXMVE*`) markets: the collection they come from. */
+  mve_collection_ticker: z.string().nullish(),
 });
 export type Market = z.infer<typeof Market>;
 
@@ -148,19 +150,45 @@ export type Series = z.infer<typeof Series>;
 export const GetSeriesResponse = z.object({ series: Series });
 export type GetSeriesResponse = z.infer<typeof GetSeriesResponse>;
 
-/** `GET /events/{event_ticker}`: the event names its series (where the fee parameters live). */
-export const EventData = z.object({
+/**
+ * Kalshi's `EventData`. A fee override, when set, replaces the series' fee for the event's markets
+ * (`fee_type_override` with `fee_multiplier_override`; both absent or null = none).
+ */
+export const Event = z.object({
   event_ticker: z.string(),
   series_ticker: z.string(),
   title: z.string().optional(),
   sub_title: z.string().optional(),
-  mutually_exclusive: z.boolean().optional(),
   collateral_return_type: z.string().optional(),
+  mutually_exclusive: z.boolean().optional(),
+  fee_type_override: z.string().nullish(),
+  fee_multiplier_override: z.number().nullish(),
+  exchange_index: int.optional(),
+  last_updated_ts: z.string().nullish(),
+  markets: list(Market).optional(),
 });
-export type EventData = z.infer<typeof EventData>;
+export type Event = z.infer<typeof Event>;
 
-export const GetEventResponse = z.object({ event: EventData });
+/** `GET /events/{event_ticker}`: the event, and its markets at top level (deprecated but sent). */
+export const GetEventResponse = z.object({ event: Event, markets: list(Market).optional() });
 export type GetEventResponse = z.infer<typeof GetEventResponse>;
+
+export const GetEventsResponse = z.object({ events: list(Event), cursor });
+export type GetEventsResponse = z.infer<typeof GetEventsResponse>;
+
+/** One event fee override change; nulls mean the override was cleared. */
+export const EventFeeChange = z.object({
+  id: z.string(),
+  event_ticker: z.string(),
+  series_ticker: z.string(),
+  fee_type_override: z.string().nullable(),
+  fee_multiplier_override: z.number().nullable(),
+  scheduled_ts: z.string(),
+});
+export type EventFeeChange = z.infer<typeof EventFeeChange>;
+
+export const GetEventFeeChangesResponse = z.object({ event_fee_changes: list(EventFeeChange), cursor });
+export type GetEventFeeChangesResponse = z.infer<typeof GetEventFeeChangesResponse>;
 
 // ---------- orders (V2 writes) ----------
 
@@ -169,7 +197,7 @@ export type TimeInForce = z.infer<typeof TimeInForce>;
 export const SelfTradePreventionType = z.enum(["taker_at_cross", "maker"]);
 export type SelfTradePreventionType = z.infer<typeof SelfTradePreventionType>;
 
-/** `POST /portfolio/events/orders` body (kalshi-api.md §3.2). Prices are YES-leg dollar strings. */
+/** `POST /portfolio/events/orders` body (Kalshi's Create Order (V2) reference). Prices are YES-leg dollar strings. */
 export const CreateOrderV2Request = z.object({
   ticker: z.string().min(1),
   client_order_id: z.string().optional(),
@@ -285,6 +313,67 @@ export const DecreaseOrderV2Response = z.object({
 });
 export type DecreaseOrderV2Response = z.infer<typeof DecreaseOrderV2Response>;
 
+// ---------- order groups ----------
+
+/** One entry of `GET /portfolio/order_groups`. */
+export const OrderGroup = z.object({
+  id: z.string(),
+  /** The limit over the rolling 15 s window, a count string (whole contracts). */
+  contracts_limit_fp: z.string().nullish(),
+  /** Kalshi documents no more than "whether auto-cancel is enabled" (see docs/decisions.md). */
+  is_auto_cancel_enabled: z.boolean(),
+  exchange_index: int.optional(),
+});
+export type OrderGroup = z.infer<typeof OrderGroup>;
+
+/** `order_groups` may be absent (the spec does not require it): read as []. */
+export const GetOrderGroupsResponse = z.object({
+  order_groups: z
+    .array(OrderGroup)
+    .nullish()
+    .transform((v) => v ?? []),
+});
+export type GetOrderGroupsResponse = z.infer<typeof GetOrderGroupsResponse>;
+
+/** `GET /portfolio/order_groups/{order_group_id}`: the group's flag, limit and order ids. */
+export const GetOrderGroupResponse = z.object({
+  is_auto_cancel_enabled: z.boolean(),
+  orders: list(z.string()),
+  contracts_limit: int.nullish(),
+  contracts_limit_fp: z.string().nullish(),
+  exchange_index: int.optional(),
+});
+export type GetOrderGroupResponse = z.infer<typeof GetOrderGroupResponse>;
+
+/**
+ * `POST /portfolio/order_groups/create` body: a limit of 1 to 1 000 000 whole contracts, as
+ * `contracts_limit_fp` (preferred) or `contracts_limit`; both must agree when both are sent.
+ */
+export interface CreateOrderGroupRequest {
+  contracts_limit_fp?: string;
+  contracts_limit?: number;
+  subaccount?: number;
+  /** The group's shard: orders in it must be on markets of this shard. */
+  exchange_index?: number;
+}
+
+export const CreateOrderGroupResponse = z.object({
+  order_group_id: z.string(),
+  subaccount: int.optional(),
+  exchange_index: int.optional(),
+});
+export type CreateOrderGroupResponse = z.infer<typeof CreateOrderGroupResponse>;
+
+/** `PUT /portfolio/order_groups/{order_group_id}/limit` body. */
+export interface UpdateOrderGroupLimitRequest {
+  contracts_limit_fp?: string;
+  contracts_limit?: number;
+}
+
+/** Reset, trigger, limit and delete answer an empty object. */
+export const EmptyResponse = z.object({});
+export type EmptyResponse = z.infer<typeof EmptyResponse>;
+
 // ---------- portfolio reads ----------
 
 export const Order = z.object({
@@ -314,7 +403,7 @@ export const Order = z.object({
   subaccount_number: int.nullish(),
   exchange_index: int.optional(),
   /**
-   * Why the order last changed (kalshi-api.md §8.1): `Trade`, `Amend`, `Decrease`, `ExpiryCancel`,
+   * Why the order last changed (Kalshi's AsyncAPI `lastUpdateReason`): `Trade`, `Amend`, `Decrease`, `ExpiryCancel`,
    * `PostOnlyCrossCancel`, ... A growing vocabulary, so a plain string.
    */
   last_update_reason: z.string().nullish(),
@@ -437,6 +526,13 @@ export const ExchangeStatus = z.object({
 });
 export type ExchangeStatus = z.infer<typeof ExchangeStatus>;
 
+/**
+ * `GET /exchange/user_data_timestamp`: when the REST portfolio view (balance, orders, fills,
+ * positions) was last brought up to date with the matching engine, RFC3339.
+ */
+export const GetUserDataTimestampResponse = z.object({ as_of_time: z.string() });
+export type GetUserDataTimestampResponse = z.infer<typeof GetUserDataTimestampResponse>;
+
 const DailySchedule = z.object({ open_time: z.string(), close_time: z.string() });
 export const WeeklySchedule = z.object({
   start_time: z.string(),
@@ -458,10 +554,6 @@ export const GetExchangeScheduleResponse = z.object({
   }),
 });
 export type GetExchangeScheduleResponse = z.infer<typeof GetExchangeScheduleResponse>;
-
-/** `GET /exchange/user_data_timestamp`: how fresh the REST portfolio view is (it lags the matching engine). */
-export const GetUserDataTimestampResponse = z.object({ as_of_time: z.string() });
-export type GetUserDataTimestampResponse = z.infer<typeof GetUserDataTimestampResponse>;
 
 export const BucketLimit = z.object({ refill_rate: int, bucket_capacity: int });
 export type BucketLimit = z.infer<typeof BucketLimit>;
@@ -585,6 +677,19 @@ export interface SeriesFees {
 
 export function toSeriesFees(s: Series): SeriesFees {
   return { ticker: s.ticker, feeType: s.fee_type, feeMultiplier: s.fee_multiplier };
+}
+
+/** The fee in force for an event's markets: its override when one is set, else its series' fee. */
+export function eventFees(event: Event, series: SeriesFees): { feeType: string; feeMultiplier: number } {
+  if (
+    event.fee_type_override !== undefined &&
+    event.fee_type_override !== null &&
+    event.fee_multiplier_override !== undefined &&
+    event.fee_multiplier_override !== null
+  ) {
+    return { feeType: event.fee_type_override, feeMultiplier: event.fee_multiplier_override };
+  }
+  return { feeType: series.feeType, feeMultiplier: series.feeMultiplier };
 }
 
 export interface BalanceInfo {
@@ -718,6 +823,23 @@ export function toCreateOrderResult(r: CreateOrderV2Response): Converted<CreateO
     averageFillPrice: r.average_fill_price ? parseMoney(r.average_fill_price) : null,
     averageFeePaid: r.average_fee_paid ? parseMoney(r.average_fee_paid) : null,
     tsMs: r.ts_ms,
+  }));
+}
+
+export interface OrderGroupInfo {
+  id: string;
+  /** Count units; null when Kalshi leaves the limit out. */
+  contractsLimit: CountUnits | null;
+  autoCancelEnabled: boolean;
+  exchangeIndex: number;
+}
+
+export function toOrderGroupInfo(g: OrderGroup): Converted<OrderGroupInfo> {
+  return convert(`order group ${g.id}`, () => ({
+    id: g.id,
+    contractsLimit: g.contracts_limit_fp ? parseCount(g.contracts_limit_fp) : null,
+    autoCancelEnabled: g.is_auto_cancel_enabled,
+    exchangeIndex: g.exchange_index ?? 0,
   }));
 }
 

@@ -1,5 +1,5 @@
 /**
- * Tick grids: every published price_level_structure (kalshi-api.md §4), on/off-grid checks,
+ * Tick grids: every published price_level_structure (Kalshi's fixed-point migration guide), on/off-grid checks,
  * snapping both ways at band edges, buy/sell snaps that never cross the limit, and the
  * validation of malformed price_ranges.
  */
@@ -34,7 +34,7 @@ const $ = (s: string): number => parsePrice(s);
 
 describe("parseTickGrid on Kalshi's published examples", () => {
   it("parses the price_level_structure_updated example from the AsyncAPI spec", () => {
-    // asyncapi.yaml, market_lifecycle_v2 example "priceLevelStructureUpdated" (deci_cent)
+    // Kalshi's AsyncAPI spec, market_lifecycle_v2 example "priceLevelStructureUpdated" (deci_cent)
     const grid = parseTickGrid([{ start: "0.0000", end: "1.0000", step: "0.0010" }]);
     expect(grid.bands).toEqual([{ start: 0, end: 10_000, step: 10 }]);
     expect(grid.min).toBe(0);

@@ -215,7 +215,7 @@ export function tickSizeAt(grid: TickGrid, p: PriceUnits): PriceUnits | null {
   return bandOf(grid, p).step;
 }
 
-/** Every `price_level_structure` name in Kalshi's published table (kalshi-api.md §4). */
+/** Every `price_level_structure` name in Kalshi's published table (its fixed-point migration guide). */
 export const PRICE_LEVEL_STRUCTURES = [
   "linear_cent",
   "deci_cent",

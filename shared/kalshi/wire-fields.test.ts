@@ -51,7 +51,7 @@ describe("fixed-point fields", () => {
 
 describe("MARKET_TICKER_RE", () => {
   it("accepts the spec's example tickers, dots included", () => {
-    // asyncapi marketTicker examples and kalshi-api.md; the spec's own pattern refuses the dotted ones
+    // Kalshi's AsyncAPI marketTicker examples; the spec's own pattern refuses the dotted ones
     for (const t of ["FED-23DEC-T3.00", "HIGHNY-22DEC23-B53.5", "CPI-22DEC-TN0.1", "INXD-23SEP14-B4487"]) {
       expect(MARKET_TICKER_RE.test(t), t).toBe(true);
       expect(isMarketTicker(t)).toBe(true);

@@ -27,6 +27,7 @@ import {
   toBookSnapshot,
   toFillEvent,
   toLifecycleEvent,
+  toOrderGroupUpdate,
   toPositionUpdate,
   toPublicTrade,
   toTickerUpdate,
@@ -56,8 +57,8 @@ const ALL_FIXTURES = readdirSync(FIXTURES)
   .map((f) => f.slice(0, -".json".length))
   .sort();
 
-/** Fixtures of message types the bot does not handle. */
-const UNHANDLED = new Set(["ws_order_group_updates"]);
+/** Fixtures of message types the bot does not handle (none today; the unknown path is tested below). */
+const UNHANDLED = new Set<string>([]);
 
 function expectMessage(r: ParsedWsMessage) {
   if (r.kind !== "message") throw new Error(`expected a message, got ${JSON.stringify(r)}`);
@@ -87,12 +88,21 @@ describe("published examples", () => {
     for (const t of KNOWN_TYPES) expect(covered, t).toContain(t);
   });
 
-  it("reports a published but unhandled type as unknown, with its sid and seq for the gap check", () => {
-    expect(parseWsText(fixtureText("ws_order_group_updates"))).toEqual({
-      kind: "unknown",
-      type: "order_group_updates",
-      sid: 21,
-      seq: 7,
+  it("reports a type it does not handle as unknown, with its sid and seq for the gap check", () => {
+    // a published communications message type the bot never subscribes to
+    expect(
+      parseWsText('{"type":"rfq_deleted","sid":21,"seq":7,"msg":{"id":"rfq_1","created_ts":"x"}}'),
+    ).toEqual({ kind: "unknown", type: "rfq_deleted", sid: 21, seq: 7 });
+  });
+
+  it("reads an order group update with its limit in count units", () => {
+    const m = expectMessage(parseWsText(fixtureText("ws_order_group_updates")));
+    if (m.type !== "order_group_updates") throw new Error("expected order_group_updates");
+    expect(toOrderGroupUpdate(m)).toEqual({
+      eventType: "limit_updated",
+      orderGroupId: "og_123",
+      contractsLimit: 15_000,
+      tsMs: 1_733_047_200_000,
     });
   });
 

@@ -4,8 +4,8 @@
  * converters from wire messages (snake_case, fixed-point strings) to the bot's domain
  * shapes (camelCase, integer units from units.ts).
  *
- * Source of truth: /work/shared/kalshi/asyncapi.yaml (AsyncAPI "Kalshi Market Data
- * WebSocket API 2.0.0") and kalshi-api.md §5. The feed session (workers/feed) parses every
+ * Source of truth: Kalshi's AsyncAPI spec ("Kalshi Market Data WebSocket API 2.0.0",
+ * https://docs.kalshi.com/asyncapi.yaml) and its WebSocket guides. The feed session (workers/feed) parses every
  * frame through `parseWsText`; the hand-written orderbook hot path (shared/book) is tested
  * against these schemas, so they mirror the spec field for field.
  *
@@ -79,7 +79,7 @@ export const BOT_CHANNELS = [
 ] as const satisfies readonly WsChannel[];
 
 /**
- * Data message types that carry a per-`sid` `seq` (kalshi-api.md §5.5). `ticker`, `fill`,
+ * Data message types that carry a per-`sid` `seq` (Kalshi's AsyncAPI spec). `ticker`, `fill`,
  * `user_order` and `market_position` carry none. Command replies (`ok`, `unsubscribed`,
  * subscription-scoped `error`) on a sequenced subscription also carry `seq`: the session
  * checks `seq` on every frame that has both `sid` and `seq`, whatever its type.
@@ -89,8 +89,10 @@ export const SEQUENCED_TYPES: ReadonlySet<string> = new Set([
   "orderbook_delta",
   "trade",
   "market_lifecycle_v2",
+  "multivariate_market_lifecycle",
   "event_lifecycle",
   "event_fee_update",
+  "order_group_updates",
 ]);
 
 // ---------------------------------------------------------------------------------------
@@ -341,6 +343,42 @@ export const MarketLifecycleV2 = z.object({
 });
 export type MarketLifecycleV2 = z.infer<typeof MarketLifecycleV2>;
 
+/** The event types of `multivariate_market_lifecycle`: no structure or metadata updates. */
+export const MULTIVARIATE_LIFECYCLE_EVENT_TYPES = [
+  "created",
+  "activated",
+  "deactivated",
+  "close_date_updated",
+  "determined",
+  "settled",
+] as const;
+
+/**
+ * `multivariate_market_lifecycle`: the lifecycle of combo (`KXMVE*`) markets, which never appear
+ * on `market_lifecycle_v2`. The same keys as a `market_lifecycle_v2` message, without
+ * `price_ranges` or the metadata fields; `exchange_index` comes with `created` only.
+ */
+export const MultivariateMarketLifecycle = z.object({
+  type: z.literal("multivariate_market_lifecycle"),
+  sid: Sid,
+  seq: Seq,
+  msg: z.object({
+    market_ticker: NonEmpty,
+    event_type: z.enum(MULTIVARIATE_LIFECYCLE_EVENT_TYPES),
+    exchange_index: ExchangeIndex.optional(),
+    open_ts: z.int().optional(),
+    close_ts: z.int().optional(),
+    determination_ts: z.int().optional(),
+    settled_ts: z.int().optional(),
+    result: z.string().optional(),
+    settlement_value: PriceStr.optional(),
+    is_deactivated: z.boolean().optional(),
+    additional_metadata: LifecycleAdditionalMetadata.optional(),
+    price_level_structure: z.string().optional(),
+  }),
+});
+export type MultivariateMarketLifecycle = z.infer<typeof MultivariateMarketLifecycle>;
+
 export const EventLifecycle = z.object({
   type: z.literal("event_lifecycle"),
   sid: Sid,
@@ -370,6 +408,28 @@ export const EventFeeUpdate = z.object({
   }),
 });
 export type EventFeeUpdate = z.infer<typeof EventFeeUpdate>;
+
+export const ORDER_GROUP_EVENT_TYPES = ["created", "triggered", "reset", "deleted", "limit_updated"] as const;
+export const OrderGroupEventType = z.enum(ORDER_GROUP_EVENT_TYPES);
+export type OrderGroupEventType = z.infer<typeof OrderGroupEventType>;
+
+/**
+ * `order_group_updates` (private, sequenced, market filter ignored): a group was created,
+ * triggered (its resting orders are cancelled), reset, deleted or given a new limit.
+ * `contracts_limit_fp` comes with `created` and `limit_updated` only.
+ */
+export const OrderGroupUpdates = z.object({
+  type: z.literal("order_group_updates"),
+  sid: Sid,
+  seq: Seq,
+  msg: z.object({
+    event_type: OrderGroupEventType,
+    order_group_id: NonEmpty,
+    contracts_limit_fp: CountStr.optional(),
+    ts_ms: TsMs,
+  }),
+});
+export type OrderGroupUpdates = z.infer<typeof OrderGroupUpdates>;
 
 export const Subscribed = z.object({
   type: z.literal("subscribed"),
@@ -430,8 +490,10 @@ export const WsMessage = z.discriminatedUnion("type", [
   UserOrder,
   MarketPosition,
   MarketLifecycleV2,
+  MultivariateMarketLifecycle,
   EventLifecycle,
   EventFeeUpdate,
+  OrderGroupUpdates,
   Subscribed,
   Unsubscribed,
   Ok,
@@ -449,8 +511,10 @@ const SCHEMA_BY_TYPE: ReadonlyMap<string, z.ZodType<WsMessage>> = new Map<string
   ["user_order", UserOrder],
   ["market_position", MarketPosition],
   ["market_lifecycle_v2", MarketLifecycleV2],
+  ["multivariate_market_lifecycle", MultivariateMarketLifecycle],
   ["event_lifecycle", EventLifecycle],
   ["event_fee_update", EventFeeUpdate],
+  ["order_group_updates", OrderGroupUpdates],
   ["subscribed", Subscribed],
   ["unsubscribed", Unsubscribed],
   ["ok", Ok],
@@ -461,7 +525,7 @@ const SCHEMA_BY_TYPE: ReadonlyMap<string, z.ZodType<WsMessage>> = new Map<string
 export const KNOWN_TYPES: ReadonlySet<string> = new Set(SCHEMA_BY_TYPE.keys());
 
 // ---------------------------------------------------------------------------------------
-// Error codes (kalshi-api.md §5.6, asyncapi x-error-codes)
+// Error codes (Kalshi's AsyncAPI x-error-codes and WebSocket quick start)
 
 export interface WsErrorCodeInfo {
   readonly name: string;
@@ -981,6 +1045,24 @@ export function toPositionUpdate(m: MarketPosition): PositionUpdate {
   return p;
 }
 
+export interface OrderGroupUpdate {
+  eventType: OrderGroupEventType;
+  orderGroupId: string;
+  /** count units; on `created` and `limit_updated` */
+  contractsLimit?: CountUnits;
+  tsMs: number;
+}
+
+export function toOrderGroupUpdate(m: OrderGroupUpdates): OrderGroupUpdate {
+  const u: OrderGroupUpdate = {
+    eventType: m.msg.event_type,
+    orderGroupId: m.msg.order_group_id,
+    tsMs: m.msg.ts_ms,
+  };
+  if (m.msg.contracts_limit_fp !== undefined) u.contractsLimit = parseCount(m.msg.contracts_limit_fp);
+  return u;
+}
+
 export interface LifecycleEvent {
   ticker: string;
   eventType: LifecycleEventType;
@@ -1002,8 +1084,9 @@ export interface LifecycleEvent {
   canCloseEarly?: boolean;
 }
 
-export function toLifecycleEvent(m: MarketLifecycleV2): LifecycleEvent {
-  const x = m.msg;
+/** A lifecycle message of either channel (combo markets' messages carry no grid). */
+export function toLifecycleEvent(m: MarketLifecycleV2 | MultivariateMarketLifecycle): LifecycleEvent {
+  const x: MarketLifecycleV2["msg"] = m.msg;
   const e: LifecycleEvent = { ticker: x.market_ticker, eventType: x.event_type };
   if (x.exchange_index !== undefined) e.exchangeIndex = x.exchange_index;
   if (x.open_ts !== undefined) e.openTsMs = x.open_ts * 1000;

@@ -1,7 +1,7 @@
 /**
  * Signature conformance: requests signed by the bot's `KalshiSigner` (through the REST client
  * and on the WebSocket upgrade) are accepted; a flipped signature byte, a signature over another
- * path and a stale timestamp are refused with Kalshi's observed 401 body (kalshi-api.md §2.5),
+ * path and a stale timestamp are refused with Kalshi's observed 401 body (as observed on the live API),
  * which `parseKalshiErrorBody` reads as `authentication_error` and the client classifies as
  * `unauthorized`, final.
  */
@@ -13,7 +13,7 @@ import { readSimTestKeys } from "../keys/index.ts";
 import type { Conformance } from "./harness.ts";
 import { flipSignatureByte, must, startConformance, T0, tamperingSigner, WsRecorder } from "./harness.ts";
 
-/** kalshi-api.md §2.5, observed 401 body. */
+/** Kalshi's 401 body as observed on the live API. */
 const AUTH_401 = (desc: string) => ({
   error: {
     code: "authentication_error",

@@ -1,11 +1,15 @@
 /**
  * Error-path conformance: what the bot's REST client makes of the simulator's refusals and
  * faults. An explicit refusal is `rejected`; 5xx, 429 and lost answers are `unknown` for a
- * write and retried for a read; resending the same body never doubles an order (counted in
- * the simulator), and reconciliation through `listOrders` finds a lost order exactly once.
+ * write and retried for a read; a resent create whose first attempt went through is `exists`
+ * (Kalshi's 409 `order_already_exists`, pinned to the fixture); resending the same body never
+ * doubles an order (counted in the simulator), and reconciliation through `listOrders` finds a
+ * lost order exactly once.
  */
 
+import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { classifyHttp, parseKalshiErrorBody } from "../../shared/kalshi/errors.ts";
 import type { Conformance } from "./harness.ts";
 import { must, orderBody, startConformance } from "./harness.ts";
 
@@ -40,33 +44,54 @@ describe("explicit refusals", () => {
     expect(await c.control.orders()).toEqual([]);
   });
 
-  it("a duplicate client_order_id answers 409 conflict, and retryWrite of the same body does too: one order", async () => {
+  // Regression: every 409 used to be `rejected`, and the simulator and the classifier shared that
+  // reading, so a resend that found its first attempt wrote off an order resting on the book.
+  it("a resent create answers Kalshi's 409 order_already_exists body: outcome exists, one order, found by its client id", async () => {
     const body = orderBody(A, "bid", "0.4000", "3.00");
     const first = await c.client.createOrder(body, "open");
     expect(first.ok).toBe(true);
+    if (!first.ok) return;
 
-    const again = await c.client.createOrder(body, "open");
+    const again = await c.client.retryWrite(first.request);
     expect(again.ok).toBe(false);
     if (again.ok) return;
-    expect(again.outcome).toBe("rejected");
+    expect(again.outcome).toBe("exists");
     expect(again.failure).toMatchObject({
       retryable: false,
-      reason: "conflict",
+      reason: "already_exists",
       status: 409,
       code: "order_already_exists",
     });
 
-    const retried = await c.client.retryWrite(first.request);
-    expect(retried.ok).toBe(false);
-    if (retried.ok) return;
-    expect(retried.failure).toMatchObject({ reason: "conflict", status: 409, code: "order_already_exists" });
-    // the retry sent the byte-identical body
+    // the raw answer has the shape and code of the fixture
+    const raw = await fetch(`${c.sim.apiUrl}/portfolio/events/orders`, {
+      method: "POST",
+      headers: {
+        ...(await c.signer.headers("POST", "/trade-api/v2/portfolio/events/orders", c.clock.ms)),
+        "content-type": "application/json",
+      },
+      body: first.request.bodyText ?? "",
+    });
+    const text = await raw.text();
+    const fixture = readFileSync(
+      new URL("../../shared/kalshi/fixtures/http_error_order_already_exists.json", import.meta.url),
+      "utf8",
+    );
+    expect(raw.status).toBe(409);
+    expect(Object.keys(JSON.parse(text) as object)).toEqual(Object.keys(JSON.parse(fixture) as object));
+    expect(parseKalshiErrorBody(text)).toEqual(parseKalshiErrorBody(fixture));
+    expect(classifyHttp(409, text)).toMatchObject({ reason: "already_exists", code: "order_already_exists" });
+
+    // the resends sent the byte-identical body and left exactly one order, which the client finds
     const received = (await c.control.ordersReceived()).filter(
       (x) => x.clientOrderId === body.client_order_id,
     );
     expect(received.map((x) => x.status)).toEqual([201, 409, 409]);
-    expect(received[2]?.body).toEqual(received[0]?.body);
+    expect(received[1]?.body).toEqual(received[0]?.body);
     expect(await ordersWithCid(body.client_order_id)).toHaveLength(1);
+    const found = must(await c.client.findOrderByClientOrderId(A, body.client_order_id));
+    expect(found?.order_id).toBe(first.value.order_id);
+    expect(must(await c.client.findOrderByClientOrderId(A, "conf-never-sent"))).toBeNull();
   });
 
   it("refuses to resend a reduce_by decrease, which is not idempotent", async () => {
@@ -143,7 +168,7 @@ describe("faults", () => {
     expect(await ordersWithCid(body.client_order_id)).toHaveLength(1);
   });
 
-  it("an accepted create whose answer is dropped is unknown; reconciliation finds it exactly once and a resend is a 409", async () => {
+  it("an accepted create whose answer is dropped is unknown; reconciliation finds it exactly once and a resend says it exists", async () => {
     await c.control.loseResponses(1, "drop");
     const body = orderBody(A, "bid", "0.3500", "2.00");
     const r = await c.client.createOrder(body, "open");
@@ -158,7 +183,8 @@ describe("faults", () => {
     const resent = await c.client.retryWrite(r.request);
     expect(resent.ok).toBe(false);
     if (resent.ok) return;
-    expect(resent.failure).toMatchObject({ reason: "conflict", code: "order_already_exists" });
+    expect(resent.outcome).toBe("exists");
+    expect(resent.failure).toMatchObject({ reason: "already_exists", code: "order_already_exists" });
     expect(await ordersWithCid(body.client_order_id)).toHaveLength(1);
     const received = (await c.control.ordersReceived()).map((x) => x.outcome);
     expect(received).toEqual(["lost", "rejected"]);

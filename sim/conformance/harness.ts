@@ -115,7 +115,7 @@ export function flipSignatureByte(sigB64: string, index = 10): string {
 }
 
 let cidCounter = 0;
-/** A fresh client order id within FIX's alphabet (kalshi-api.md §9.1). */
+/** A fresh client order id within FIX's alphabet (Kalshi's FIX ClOrdID rules). */
 export function newCid(tag = "c"): string {
   cidCounter += 1;
   return `conf-${tag}-${cidCounter}-${Math.floor(Math.random() * 1e9).toString(36)}`;

@@ -50,8 +50,8 @@ afterEach(async () => {
   await c.close();
 });
 
-/** The lifecycle events the feed acts on: all but `metadata_updated` (titles, strikes), which the simulator never sends. */
-const BOT_LIFECYCLE_EVENTS = LIFECYCLE_EVENT_TYPES.filter((t) => t !== "metadata_updated");
+/** Every lifecycle event type of market_lifecycle_v2, `metadata_updated` (titles, strikes) included. */
+const BOT_LIFECYCLE_EVENTS = LIFECYCLE_EVENT_TYPES;
 
 function lifecycleType(raw: Record<string, unknown>): unknown {
   const msg = raw.msg;
@@ -210,7 +210,8 @@ describe("WebSocket conformance", () => {
     );
     expect(del).toMatchObject({ type: "ok", sid: bookSid, msg: { market_tickers: [A] } });
 
-    // lifecycle of L through the control API: deactivated, activated, close, determined, settled
+    // lifecycle of L through the control API: metadata, deactivated, activated, close, determined, settled
+    await c.control.updateMarketMetadata(L, { yesSubTitle: "above 60" });
     await c.control.pauseMarket(L, true);
     await c.control.pauseMarket(L, false);
     await c.control.closeMarket(L);

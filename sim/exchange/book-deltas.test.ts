@@ -47,6 +47,14 @@ describe("book deltas", () => {
     const rng = new Rng(99);
     const tickers = ex.markets().map((m) => m.ticker);
     const tifs: TimeInForce[] = ["good_till_canceled", "immediate_or_cancel", "fill_or_kill"];
+    // one shard-0 order group per user with a small limit: triggers cancel orders mid-run
+    const groups = new Map(
+      users.map((u) => {
+        const g = ex.createOrderGroup(u.userId, { contractsLimit: 2_000 });
+        if (!g.ok) throw new Error(g.message);
+        return [u.userId, g.value.id] as const;
+      }),
+    );
     for (let i = 0; i < 3000; i++) {
       ex.step(rng.int(50, 400));
       const user = rng.pick(users).userId;
@@ -54,10 +62,13 @@ describe("book deltas", () => {
       const m = ex.market(ticker);
       if (!m) continue;
       const roll = rng.float();
+      if (i % 400 === 399) for (const [u, g] of groups) ex.resetOrderGroup(u, g);
       if (roll < 0.5) {
         const side: BookSide = rng.chance(0.5) ? "bid" : "ask";
         const step = m.priceRanges[0]?.step ?? 100;
+        const grouped = m.exchangeIndex === 0 && rng.chance(0.3);
         ex.createOrder(user, {
+          ...(grouped ? { orderGroupId: groups.get(user) as string } : {}),
           ticker,
           side,
           price: rng.int(1, Math.floor(9999 / step)) * step,
@@ -86,6 +97,7 @@ describe("book deltas", () => {
     }
     expect(events.filter((e) => e.kind === "book_delta").length).toBeGreaterThan(10_000);
     expect(ex.counters().fills).toBeGreaterThan(0);
+    expect(events.some((e) => e.kind === "order_group" && e.eventType === "triggered")).toBe(true);
     const rebuilt = replay(events);
     for (const t of tickers) expect(asView(rebuilt.get(t))).toEqual(ex.book(t));
     // netting, settlement and fees neither create nor destroy money

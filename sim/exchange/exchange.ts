@@ -7,6 +7,7 @@
  * the events to an empty book reproduces `book(ticker)` exactly.
  */
 
+import { ORDER_ALREADY_EXISTS } from "../../shared/kalshi/errors.ts";
 import type { CountUnits, MoneyMicros, PriceUnits } from "../../shared/kalshi/units.ts";
 import { PRICE_SCALE } from "../../shared/kalshi/units.ts";
 import { type Entry, ladderOf, ladderPriceOf, OrderBook } from "./book.ts";
@@ -14,7 +15,8 @@ import type { SimClock } from "./clock.ts";
 import { fillFee, maxFee } from "./fees.ts";
 import { priceRangesForStructure, snapDown } from "./grid.ts";
 import { crosses, fillableCount, matchOrder, oppositeLadder, wouldCross } from "./matching.ts";
-import { plannedQuotes, plannedTake, walkFair } from "./participants.ts";
+import { OrderGroups, type SimOrderGroup } from "./order-groups.ts";
+import { plannedQuotes, plannedTake, stepShock, walkFair } from "./participants.ts";
 import {
   type Account,
   applyFill,
@@ -37,10 +39,13 @@ import type {
   CreateOrderOutcome,
   DecreaseInput,
   ExchangeEvent,
+  FeeType,
+  MarketMetadataUpdate,
   Rejection,
   Result,
   SelfTradePrevention,
   SimEvent,
+  SimEventFeeChange,
   SimFill,
   SimMarket,
   SimOrder,
@@ -50,7 +55,9 @@ import type {
   SimTrade,
   TimeInForce,
 } from "./types.ts";
+import { isMultivariate } from "./types.ts";
 import {
+  buildEvent,
   buildMarket,
   generateUniverse,
   MARKET_KINDS,
@@ -66,6 +73,14 @@ import { checkCount, checkNewOrder, checkPrice, marketInactive, notFound, reject
 export const HOUSE_PARTICIPANT = "sim-house";
 const DEFAULT_BALANCE: MoneyMicros = 10_000 * 1_000_000; // $10,000, as the server's stand-in
 const TRADE_TAPE_LIMIT = 50_000;
+
+/**
+ * The time-in-force values a `reduce_only` order may carry. Kalshi's docs disagree: the V2 spec
+ * puts no restriction on it, a later reading says immediate-or-cancel only. The simulator takes
+ * the stricter one (documented in sim/README.md as a known uncertainty), so a bot that passes here
+ * cannot be refused for it on Kalshi.
+ */
+export const REDUCE_ONLY_TIME_IN_FORCE: readonly TimeInForce[] = ["immediate_or_cancel"];
 const HOUR = 3_600_000;
 
 export type RequestOp = "create" | "cancel" | "amend" | "decrease" | "cancel_all";
@@ -135,6 +150,11 @@ export interface ExchangeOptions {
   participants?: boolean;
   /** determine at expected expiration and settle after the settlement timer (default true) */
   autoSettle?: boolean;
+  /**
+   * How often favourites get news jumps of 2.5 to 4 c (participants.ts): 1 (default) is one every
+   * 30 s on average, 2 twice as often, 0 none (the quiet random walk alone).
+   */
+  volatility?: number;
 }
 
 interface MarketState {
@@ -142,6 +162,8 @@ interface MarketState {
   book: OrderBook;
   profile: MarketProfile;
   rng: Rng;
+  /** the news jumps' own generator, so they never shift the walk's or the quotes' draws */
+  shockRng: Rng;
   quotes: Map<string, Entry>;
   nextParticipantMs: number;
   lastParticipantMs: number;
@@ -159,6 +181,7 @@ export class Exchange {
   private readonly seed: number;
   private readonly defaultBalance: MoneyMicros;
   private readonly participantsOn: boolean;
+  private readonly volatility: number;
   private readonly autoSettle: boolean;
   private readonly seriesList: SimSeries[];
   private readonly eventList: SimEvent[];
@@ -168,6 +191,11 @@ export class Exchange {
   /** resting entries per user, for the balance hold and cancel-all */
   private readonly restingByUser = new Map<string, Set<Entry>>();
   private readonly expiring = new Set<Entry>();
+  private readonly groups = new OrderGroups();
+  private groupSeq = 0;
+  /** exchange-wide trading pause (Kalshi's weekly maintenance window, or a rare halt) */
+  private paused = false;
+  private readonly feeChanges: SimEventFeeChange[] = [];
   private readonly tape: SimTrade[] = [];
   private readonly listeners = new Set<Listener>();
   private readonly requestLog: RequestRecord[] = [];
@@ -190,6 +218,7 @@ export class Exchange {
     this.seed = opts.seed;
     this.defaultBalance = opts.defaultBalance ?? DEFAULT_BALANCE;
     this.participantsOn = opts.participants ?? true;
+    this.volatility = opts.volatility ?? 1;
     this.autoSettle = opts.autoSettle ?? true;
     const now = this.clock.now();
     const u = generateUniverse(opts.seed, opts.markets, now);
@@ -483,33 +512,179 @@ export class Exchange {
     return res;
   }
 
+  // ---------------------------------------------------------------- exchange-wide pause
+
+  /** `GET /exchange/status` `trading_active` is the negation of this. */
+  exchangePaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Pauses or resumes trading on the whole exchange. While paused, creates and amends are
+   * refused (cancels and decreases go through) and the simulated crowd stands still. Pausing
+   * cancels every resting user order that asked for it (`cancel_order_on_pause`, HaltCancel);
+   * the others stay, and resuming cancels nothing (Kalshi's maintenance-and-pauses page).
+   */
+  setExchangePaused(paused: boolean): Result<true> {
+    this.catchUp();
+    if (paused && !this.paused) {
+      for (const entry of [...this.live.values()]) {
+        const ms = this.marketMap.get(entry.order.ticker);
+        if (entry.isUser && entry.order.cancelOrderOnPause && ms) this.cancelEntry(entry, ms, "HaltCancel");
+      }
+    }
+    this.paused = paused;
+    this.flushTickers();
+    return { ok: true, value: true };
+  }
+
+  private pausedRejection(): Rejection | undefined {
+    return this.paused ? reject(400, "trading_is_paused", "trading is paused") : undefined;
+  }
+
+  // ---------------------------------------------------------------- order groups
+
+  /** `POST /portfolio/order_groups/create`; emits `created`. */
+  createOrderGroup(
+    userId: string,
+    input: { contractsLimit: CountUnits; subaccount?: number; exchangeIndex?: number },
+  ): Result<SimOrderGroup> {
+    this.userAccount(userId);
+    const now = this.now();
+    const id = stableId(this.seed, 5, this.groupSeq + 1);
+    const r = this.groups.create(
+      userId,
+      id,
+      {
+        contractsLimit: input.contractsLimit,
+        subaccount: input.subaccount ?? 0,
+        exchangeIndex: input.exchangeIndex ?? 0,
+      },
+      now,
+    );
+    if (!r.ok) return r;
+    this.groupSeq++;
+    this.emit({
+      kind: "order_group",
+      user: userId,
+      eventType: "created",
+      groupId: id,
+      contractsLimit: r.value.contractsLimit,
+      tsMs: now,
+    });
+    return r;
+  }
+
+  orderGroup(userId: string, groupId: string): SimOrderGroup | undefined {
+    this.catchUp();
+    return this.groups.get(userId, groupId, this.now());
+  }
+
+  /** The user's groups (one subaccount's when given), oldest first. */
+  orderGroups(userId: string, subaccount?: number): SimOrderGroup[] {
+    this.catchUp();
+    return this.groups.list(userId, subaccount, this.now());
+  }
+
+  /** Every user's groups, for inspection. */
+  allOrderGroups(): SimOrderGroup[] {
+    return this.groups.all(this.now());
+  }
+
+  /** Clears the trigger and the rolling volume; emits `reset`. */
+  resetOrderGroup(userId: string, groupId: string): Result<true> {
+    this.catchUp();
+    const r = this.groups.reset(userId, groupId);
+    if (r.ok) this.emit({ kind: "order_group", user: userId, eventType: "reset", groupId, tsMs: this.now() });
+    return r;
+  }
+
+  /** Triggers the group: its resting orders are cancelled, new ones refused; emits `triggered`. */
+  triggerOrderGroup(userId: string, groupId: string): Result<true> {
+    this.catchUp();
+    const r = this.groups.trigger(userId, groupId);
+    if (!r.ok) return r;
+    this.emit({ kind: "order_group", user: userId, eventType: "triggered", groupId, tsMs: this.now() });
+    this.cancelGroupOrders(groupId, r.value);
+    this.flushTickers();
+    return { ok: true, value: true };
+  }
+
+  /** A new limit; emits `limit_updated`, then `triggered` if the rolling volume is already past it. */
+  updateOrderGroupLimit(userId: string, groupId: string, contractsLimit: CountUnits): Result<true> {
+    this.catchUp();
+    const now = this.now();
+    const r = this.groups.setLimit(userId, groupId, contractsLimit, now);
+    if (!r.ok) return r;
+    this.emit({
+      kind: "order_group",
+      user: userId,
+      eventType: "limit_updated",
+      groupId,
+      contractsLimit,
+      tsMs: now,
+    });
+    if (r.value.triggered) {
+      this.emit({ kind: "order_group", user: userId, eventType: "triggered", groupId, tsMs: now });
+      this.cancelGroupOrders(groupId, r.value.orderIds);
+    }
+    this.flushTickers();
+    return { ok: true, value: true };
+  }
+
+  /** Deletes the group and cancels its resting orders; emits `deleted`. */
+  deleteOrderGroup(userId: string, groupId: string): Result<true> {
+    this.catchUp();
+    const r = this.groups.delete(userId, groupId);
+    if (!r.ok) return r;
+    this.cancelGroupOrders(groupId, r.value);
+    this.emit({ kind: "order_group", user: userId, eventType: "deleted", groupId, tsMs: this.now() });
+    this.flushTickers();
+    return { ok: true, value: true };
+  }
+
   private cancellable(m: SimMarket): boolean {
     return m.status === "active" || m.status === "inactive";
   }
 
   private create(acct: Account, input: CreateOrderInput): Result<CreateOrderOutcome> {
+    const paused = this.pausedRejection();
+    if (paused) return paused;
     const ms = this.marketMap.get(input.ticker);
     if (!ms) return notFound(`market ${input.ticker}`);
     const market = ms.market;
+    // Kalshi refuses a resent client_order_id with 409: the order already exists.
     if (input.clientOrderId !== undefined && acct.clientOrderIds.has(input.clientOrderId)) {
-      return reject(
-        409,
-        "order_already_exists",
-        `an order with client_order_id ${input.clientOrderId} exists`,
-      );
+      return reject(409, ORDER_ALREADY_EXISTS, "order already exists");
     }
     const bad = checkNewOrder(market, input, this.now());
     if (bad) return bad;
+    if (input.orderGroupId !== undefined) {
+      const refused = this.groups.admit(
+        acct.userId,
+        input.orderGroupId,
+        market.exchangeIndex,
+        input.subaccount ?? 0,
+      );
+      if (refused) return refused;
+    }
     if (input.postOnly && wouldCross(ms.book, input.side, input.price)) {
-      return reject(400, "invalid_order", "post only order would cross the book", "post only cross");
+      return reject(400, "invalid_order", "invalid order", "post only cross");
+    }
+    if (input.reduceOnly && !REDUCE_ONLY_TIME_IN_FORCE.includes(input.timeInForce)) {
+      return reject(
+        400,
+        "invalid_order",
+        "invalid order",
+        `reduce_only requires time_in_force ${REDUCE_ONLY_TIME_IN_FORCE.join(" or ")}`,
+      );
     }
     let count = input.count;
     if (input.reduceOnly) {
-      const cap = closable(positionOf(acct, market.ticker), input.side);
-      if (cap === 0) {
-        return reject(400, "invalid_order", "reduce_only order would increase the position", "reduce only");
-      }
-      count = Math.min(count, cap);
+      // capped at the position it closes, so it can never flip it; the cut is ReduceOnlyCancel
+      count = Math.min(count, closable(positionOf(acct, market.ticker), input.side));
+      if (count === 0)
+        return { ok: true, value: { order: this.reduceOnlyNothing(acct, market, input), fills: [] } };
     }
     const need = this.reserveFor(
       acct,
@@ -524,8 +699,22 @@ export class Exchange {
       return reject(400, "available_balance_too_low", "available balance is too low for this order");
     }
     const order = this.newOrder(acct, market, input, count);
+    if (count < input.count) {
+      order.initialCount = input.count;
+      order.lastUpdateReason = "ReduceOnlyCancel";
+    }
     const fills = this.execute(ms, acct, order, input.timeInForce);
     return { ok: true, value: { order: copyOrder(order), fills: fills.map((f) => ({ ...f })) } };
+  }
+
+  /** A reduce-only order with nothing to reduce: accepted and cancelled whole (ReduceOnlyCancel). */
+  private reduceOnlyNothing(acct: Account, market: SimMarket, input: CreateOrderInput): SimOrder {
+    const order = this.newOrder(acct, market, input, 0);
+    order.initialCount = input.count;
+    order.status = "canceled";
+    order.lastUpdateReason = "ReduceOnlyCancel";
+    this.emit({ kind: "order", user: acct.userId, order: copyOrder(order) });
+    return copyOrder(order);
   }
 
   private newOrder(acct: Account, market: SimMarket, input: CreateOrderInput, count: CountUnits): SimOrder {
@@ -556,6 +745,10 @@ export class Exchange {
       subaccount: input.subaccount ?? 0,
     };
     if (input.expirationTimeSec !== undefined) order.expirationTimeSec = input.expirationTimeSec;
+    if (input.orderGroupId !== undefined) {
+      order.orderGroupId = input.orderGroupId;
+      this.groups.join(input.orderGroupId, order.orderId);
+    }
     if (input.clientOrderId !== undefined) acct.clientOrderIds.add(input.clientOrderId);
     if (!acct.unlimited) acct.orders.set(order.orderId, order);
     return order;
@@ -585,8 +778,8 @@ export class Exchange {
     }
     const opening = reduceOnly ? 0 : Math.max(0, count - Math.max(0, cover));
     const leg = legPrice(side, price);
-    const series = this.seriesOf(ms.market);
-    return leg * opening + maxFee(series.feeType, series.feeMultiplierPpm, leg, count);
+    const fee = this.feeOf(ms.market);
+    return leg * opening + maxFee(fee.feeType, fee.feeMultiplierPpm, leg, count);
   }
 
   private restingOf(userId: string): Set<Entry> {
@@ -596,6 +789,16 @@ export class Exchange {
       this.restingByUser.set(userId, set);
     }
     return set;
+  }
+
+  /** The fee in force for a market: its event's override when set, else its series' fee. */
+  private feeOf(m: SimMarket): { feeType: FeeType; feeMultiplierPpm: number } {
+    const e = this.eventList.find((x) => x.eventTicker === m.eventTicker);
+    if (e && e.feeTypeOverride !== null && e.feeMultiplierOverridePpm !== null) {
+      return { feeType: e.feeTypeOverride, feeMultiplierPpm: e.feeMultiplierOverridePpm };
+    }
+    const s = this.seriesOf(m);
+    return { feeType: s.feeType, feeMultiplierPpm: s.feeMultiplierPpm };
   }
 
   private seriesOf(m: SimMarket): SimSeries {
@@ -630,9 +833,11 @@ export class Exchange {
       });
     }
     const now = this.now();
+    // an order whose own fills triggered its group does not rest (the group refuses new orders)
+    const groupTriggered = order.orderGroupId !== undefined && this.groups.isTriggered(order.orderGroupId);
     if (order.remainingCount === 0) {
       order.status = "executed";
-    } else if (end === "self_trade" || tif !== "good_till_canceled") {
+    } else if (end === "self_trade" || tif !== "good_till_canceled" || groupTriggered) {
       order.status = "canceled";
       order.remainingCount = 0;
       if (end === "self_trade") order.lastUpdateReason = "SelfTradeCancel";
@@ -675,7 +880,7 @@ export class Exchange {
   ): SimFill | undefined {
     const now = this.now();
     const market = ms.market;
-    const series = this.seriesOf(market);
+    const fee = this.feeOf(market);
     const makerAcct = this.accounts.get(maker.order.userId);
     if (!makerAcct) throw new Error(`account ${maker.order.userId} missing`);
     const mo = maker.order;
@@ -684,8 +889,8 @@ export class Exchange {
       count === mo.remainingCount ? maker.reserved : mulDiv(maker.reserved, count, mo.remainingCount);
     maker.reserved -= release;
     makerAcct.reserved -= release;
-    const takerFee = fillFee(series.feeType, series.feeMultiplierPpm, yesPrice, count, true);
-    const makerFee = fillFee(series.feeType, series.feeMultiplierPpm, yesPrice, count, false);
+    const takerFee = fillFee(fee.feeType, fee.feeMultiplierPpm, yesPrice, count, true);
+    const makerFee = fillFee(fee.feeType, fee.feeMultiplierPpm, yesPrice, count, false);
     mo.fillCount += count;
     mo.remainingCount -= count;
     mo.makerFillCost += legPrice(mo.side, yesPrice) * count;
@@ -755,6 +960,8 @@ export class Exchange {
       this.emit({ kind: "order", user: makerAcct.userId, order: copyOrder(mo) });
       this.emitPosition(makerAcct, market.ticker);
     }
+    this.groupFill(mo, count, now);
+    this.groupFill(taker, count, now);
     if (takerAcct.unlimited) return undefined;
     const tf = this.fillRecord(
       takerAcct,
@@ -769,6 +976,28 @@ export class Exchange {
     );
     this.emitPosition(takerAcct, market.ticker);
     return tf;
+  }
+
+  /** Counts a fill against the order's group; past the limit the group triggers. */
+  private groupFill(o: SimOrder, count: CountUnits, nowMs: number): void {
+    if (o.orderGroupId === undefined || !this.groups.recordFill(o.orderGroupId, count, nowMs)) return;
+    this.emit({
+      kind: "order_group",
+      user: o.userId,
+      eventType: "triggered",
+      groupId: o.orderGroupId,
+      tsMs: nowMs,
+    });
+    this.cancelGroupOrders(o.orderGroupId, this.groups.get(o.userId, o.orderGroupId, nowMs)?.orderIds ?? []);
+  }
+
+  /** Cancels what still rests of a group's orders (no last_update_reason: Kalshi lists none for groups). */
+  private cancelGroupOrders(groupId: string, orderIds: readonly string[]): void {
+    for (const id of orderIds) {
+      const entry = this.live.get(id);
+      const ms = entry ? this.marketMap.get(entry.order.ticker) : undefined;
+      if (entry && ms && entry.order.orderGroupId === groupId) this.cancelEntry(entry, ms, undefined);
+    }
   }
 
   private fillRecord(
@@ -857,6 +1086,8 @@ export class Exchange {
   }
 
   private amend(userId: string, orderId: string, input: AmendInput): Result<CreateOrderOutcome> {
+    const paused = this.pausedRejection();
+    if (paused) return paused;
     const found = this.userEntry(userId, orderId);
     if ("ok" in found) return found;
     const { order, ms } = found;
@@ -876,7 +1107,7 @@ export class Exchange {
     }
     const newId = input.updatedClientOrderId;
     if (newId !== undefined && newId !== order.clientOrderId && acct.clientOrderIds.has(newId)) {
-      return reject(409, "order_already_exists", `an order with client_order_id ${newId} exists`);
+      return reject(409, ORDER_ALREADY_EXISTS, "order already exists");
     }
     const newRemaining = input.count - order.fillCount;
     const now = this.now();
@@ -888,7 +1119,7 @@ export class Exchange {
       return { ok: true, value: { order: copyOrder(order), fills: [] } };
     }
     if (order.postOnly && wouldCross(ms.book, order.side, input.price)) {
-      return reject(400, "invalid_order", "post only order would cross the book", "post only cross");
+      return reject(400, "invalid_order", "invalid order", "post only cross");
     }
     const need = this.reserveFor(acct, ms, order.side, input.price, newRemaining, entry, order.reduceOnly);
     if (need > available(acct) + entry.reserved) {
@@ -976,7 +1207,7 @@ export class Exchange {
   /** Run expiries, lifecycle and the participants at the clock's current time. */
   tick(): void {
     this.catchUp();
-    if (this.participantsOn) {
+    if (this.participantsOn && !this.paused) {
       const now = this.now();
       for (const ms of this.marketMap.values()) {
         if (ms.market.status === "active" && now >= ms.nextParticipantMs) this.participantTick(ms, now);
@@ -1082,16 +1313,25 @@ export class Exchange {
 
   private participantTick(ms: MarketState, now: number): void {
     const rng = ms.rng;
-    walkFair(ms.profile, ms.market, now, now - ms.lastParticipantMs, rng);
+    const dt = now - ms.lastParticipantMs;
+    walkFair(ms.profile, ms.market, now, dt, rng);
+    stepShock(ms.profile, now, dt, ms.shockRng, this.volatility);
     ms.lastParticipantMs = now;
     ms.nextParticipantMs = now + rng.int(300, 1500);
-    for (const q of plannedQuotes(ms.profile, ms.market, rng)) {
+    // Pull every quote being replaced before placing any new one, so after a jump the makers'
+    // fresh quotes never trade against each other's stale ones (which would leave the new best
+    // level thin); they still trade against users' resting orders and house liquidity.
+    const fresh = plannedQuotes(ms.profile, ms.market, rng).filter((q) => {
       const key = `${q.maker}|${q.side}`;
       const old = ms.quotes.get(key);
       const oldLive = old !== undefined && this.live.get(old.order.orderId) === old;
-      if (oldLive && old.order.price === q.price && old.order.remainingCount * 2 >= q.count) continue;
+      if (oldLive && old.order.price === q.price && old.order.remainingCount * 2 >= q.count) return false;
       if (oldLive) this.cancelEntry(old, ms, undefined);
       ms.quotes.delete(key);
+      return true;
+    });
+    for (const q of fresh) {
+      const key = `${q.maker}|${q.side}`;
       const placed = this.participantOrder(
         q.maker,
         ms,
@@ -1158,7 +1398,7 @@ export class Exchange {
     const ms = this.scenarioMarket(ticker);
     if ("ok" in ms) return ms;
     if (ms.market.status !== "active") return marketInactive(ms.market);
-    const bad = checkPrice(ms.market, price) ?? checkCount(count);
+    const bad = this.pausedRejection() ?? checkPrice(ms.market, price) ?? checkCount(count);
     if (bad) return bad;
     const order = this.participantOrder(participant, ms, side, price, count, "good_till_canceled", "maker");
     this.flushTickers();
@@ -1194,6 +1434,9 @@ export class Exchange {
       return reject(400, "invalid_price", "price must lie strictly between $0 and $1");
     }
     ms.profile.fair = yesPrice;
+    // the control API's price is where the makers quote: no news on top, none due at once
+    ms.profile.shock = 0;
+    ms.profile.nextJumpMs = 0;
     if (ms.market.status === "active") this.participantTick(ms, this.now());
     this.flushTickers();
     return { ok: true, value: true };
@@ -1212,6 +1455,8 @@ export class Exchange {
     const ms = this.scenarioMarket(ticker);
     if ("ok" in ms) return ms;
     if (ms.market.status !== "active") return marketInactive(ms.market);
+    const paused = this.pausedRejection();
+    if (paused) return paused;
     if (!Number.isInteger(price) || price <= 0 || price >= PRICE_SCALE) {
       return reject(400, "invalid_price", "price must lie strictly between $0 and $1");
     }
@@ -1296,12 +1541,100 @@ export class Exchange {
     return { ok: true, value: true };
   }
 
+  /**
+   * Sets (both values) or clears (both null) an event's fee override, effective at once for the
+   * fees of its markets' next fills; recorded for `GET /events/fee_changes` and announced with
+   * `event_fee_update`.
+   */
+  setEventFeeOverride(
+    eventTicker: string,
+    feeType: FeeType | null,
+    feeMultiplierPpm: number | null,
+  ): Result<SimEvent> {
+    this.catchUp();
+    const e = this.eventList.find((x) => x.eventTicker === eventTicker);
+    if (!e) return notFound(`event ${eventTicker}`);
+    if ((feeType === null) !== (feeMultiplierPpm === null)) {
+      return reject(400, "invalid_parameters", "fee type and multiplier are set or cleared together");
+    }
+    if (feeMultiplierPpm !== null && (!Number.isInteger(feeMultiplierPpm) || feeMultiplierPpm < 0)) {
+      return reject(400, "invalid_parameters", "fee multiplier must be a non-negative number");
+    }
+    const now = this.now();
+    e.feeTypeOverride = feeType;
+    e.feeMultiplierOverridePpm = feeMultiplierPpm;
+    e.lastUpdatedMs = now;
+    this.feeChanges.push({
+      id: stableId(this.seed, 6, this.feeChanges.length + 1),
+      eventTicker,
+      seriesTicker: e.seriesTicker,
+      feeTypeOverride: feeType,
+      feeMultiplierOverridePpm: feeMultiplierPpm,
+      scheduledMs: now,
+    });
+    this.emit({ kind: "event_fee_update", eventTicker, tsMs: now });
+    return { ok: true, value: { ...e } };
+  }
+
+  /** Every event fee change so far, oldest first. */
+  eventFeeChanges(): SimEventFeeChange[] {
+    return this.feeChanges.map((c) => ({ ...c }));
+  }
+
+  /**
+   * Updates a market's subtitle or strike and announces exactly what changed with
+   * `metadata_updated`. Refused for multivariate markets: their lifecycle channel carries no
+   * such event.
+   */
+  updateMarketMetadata(ticker: string, update: MarketMetadataUpdate): Result<SimMarket> {
+    const ms = this.scenarioMarket(ticker);
+    if ("ok" in ms) return ms;
+    const m = ms.market;
+    if (isMultivariate(m.seriesTicker)) {
+      return reject(400, "invalid_parameters", "multivariate markets publish no metadata_updated");
+    }
+    const changed: MarketMetadataUpdate = {};
+    if (update.yesSubTitle !== undefined && update.yesSubTitle !== m.yesSubTitle) {
+      m.yesSubTitle = update.yesSubTitle;
+      changed.yesSubTitle = update.yesSubTitle;
+    }
+    if (update.strikeType !== undefined && update.strikeType !== m.strikeType) {
+      m.strikeType = update.strikeType;
+      changed.strikeType = update.strikeType;
+    }
+    if (update.floorStrike !== undefined && update.floorStrike !== m.floorStrike) {
+      m.floorStrike = update.floorStrike;
+      changed.floorStrike = update.floorStrike;
+    }
+    if (update.capStrike !== undefined && update.capStrike !== m.capStrike) {
+      m.capStrike = update.capStrike;
+      changed.capStrike = update.capStrike;
+    }
+    if (Object.keys(changed).length === 0) return reject(400, "invalid_parameters", "nothing to update");
+    m.updatedTimeMs = this.now();
+    this.emit({
+      kind: "lifecycle",
+      ticker,
+      eventType: "metadata_updated",
+      tsMs: this.now(),
+      metadata: changed,
+    });
+    return { ok: true, value: this.marketCopy(m) };
+  }
+
   /** Switch a market's price level structure; resting orders are carried over as they are. */
   setPriceLevelStructure(ticker: string, structure: string): Result<SimMarket> {
     const ms = this.scenarioMarket(ticker);
     if ("ok" in ms) return ms;
     const ranges = priceRangesForStructure(structure);
     if (!ranges) return reject(400, "invalid_parameters", `unknown price level structure ${structure}`);
+    if (isMultivariate(ms.market.seriesTicker)) {
+      return reject(
+        400,
+        "invalid_parameters",
+        "multivariate markets publish no price_level_structure_updated",
+      );
+    }
     ms.market.priceLevelStructure = structure;
     ms.market.priceRanges = ranges;
     ms.market.updatedTimeMs = this.now();
@@ -1317,21 +1650,33 @@ export class Exchange {
     const seriesTicker = input.seriesTicker ?? (seriesCatalogue()[0] as SimSeries).ticker;
     if (!this.seriesList.some((s) => s.ticker === seriesTicker)) return notFound(`series ${seriesTicker}`);
     const eventTicker = input.eventTicker ?? `${seriesTicker}-SIM${n}`;
-    let event = this.eventList.find((e) => e.eventTicker === eventTicker);
-    if (!event) {
-      event = {
-        eventTicker,
-        seriesTicker,
-        title: `Simulated event ${n}`,
-        exchangeIndex: shardOfSeries(seriesTicker),
-      };
-      this.eventList.push(event);
-    }
     const ticker = input.ticker ?? `${eventTicker}-N${n}`;
     if (this.marketMap.has(ticker)) return reject(409, "market_already_exists", `market ${ticker} exists`);
     const structure = input.priceLevelStructure ?? "linear_cent";
     const ranges = priceRangesForStructure(structure);
     if (!ranges) return reject(400, "invalid_parameters", `unknown price level structure ${structure}`);
+    let event = this.eventList.find((e) => e.eventTicker === eventTicker);
+    if (event && event.seriesTicker !== seriesTicker) {
+      return reject(
+        400,
+        "invalid_parameters",
+        `event ${eventTicker} belongs to series ${event.seriesTicker}`,
+      );
+    }
+    if (!event) {
+      event = buildEvent(
+        {
+          eventTicker,
+          seriesTicker,
+          title: `Simulated event ${n}`,
+          subTitle: `event ${n}`,
+          exchangeIndex: shardOfSeries(seriesTicker),
+        },
+        now,
+      );
+      this.eventList.push(event);
+      this.emit({ kind: "event_lifecycle", eventTicker, tsMs: now });
+    }
     const rng = new Rng((this.seed ^ Math.imul(n, 0x9e3779b1)) >>> 0);
     const kind = input.kind ?? (MARKET_KINDS[n % MARKET_KINDS.length] as MarketKind);
     const fair = input.fair ?? PRICE_SCALE / 2;
@@ -1381,6 +1726,7 @@ export class Exchange {
       }),
       profile,
       rng: new Rng((this.seed ^ Math.imul(idx + 1, 0x27d4eb2d)) >>> 0),
+      shockRng: new Rng((this.seed ^ Math.imul(idx + 1, 0x165667b1)) >>> 0),
       quotes: new Map(),
       nextParticipantMs: 0,
       lastParticipantMs: this.now(),

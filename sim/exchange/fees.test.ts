@@ -4,7 +4,7 @@ import type { FeeType } from "./types.ts";
 
 // [fee type, multiplier ppm, YES price units, count units, taker?, expected micro-dollars, hand working]
 const TABLE: [FeeType, number, number, number, boolean, number, string][] = [
-  ["quadratic", 1_000_000, 5000, 100, true, 17_500, "0.07 x 1 x 0.25 = 0.0175 (kalshi-api.md 7 example)"],
+  ["quadratic", 1_000_000, 5000, 100, true, 17_500, "0.07 x 1 x 0.25 = 0.0175 (the fee schedule's example)"],
   ["quadratic", 1_000_000, 5000, 10_000, true, 1_750_000, "100 contracts at 0.50 = 1.75"],
   [
     "quadratic_with_maker_fees",

@@ -1,5 +1,5 @@
 /**
- * Kalshi trading fees in exact integer maths (kalshi-api.md section 7).
+ * Kalshi trading fees in exact integer maths (Kalshi's fee schedule and fee-rounding guide).
  *
  *   taker: roundup( M x 0.07   x C x P x (1 - P) )
  *   maker: roundup( M x 0.0175 x C x P x (1 - P) )   only on `quadratic_with_maker_fees`

@@ -2,7 +2,7 @@
  * Tick grids for the simulator, over `shared/kalshi/tick-grid.ts`: the core keeps a market's
  * `price_ranges` as integer `PriceRange`s (types.ts), so this adapter turns them into the
  * shared `TickGrid` and answers the questions matching and the participants ask. The
- * structure table itself (kalshi-api.md section 4) lives in the shared module.
+ * structure table itself (Kalshi's fixed-point migration guide) lives in the shared module.
  */
 
 import {

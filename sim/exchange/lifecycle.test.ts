@@ -68,6 +68,28 @@ describe("market lifecycle", () => {
     expect(events.some((e) => e.kind === "lifecycle" && e.eventType === "deactivated")).toBe(true);
   });
 
+  it("pauses the whole exchange: creates and amends refused, cancels allowed, only cancel_order_on_pause orders pulled, nothing cancelled on resume", () => {
+    const { ex } = harness();
+    const keep = ok(ex.createOrder("alice", gtc("bid", 4000, 1))).order;
+    const pulled = ok(ex.createOrder("alice", gtc("bid", 3900, 1, { cancelOrderOnPause: true }))).order;
+    const other = ok(ex.createOrder("bob", gtc("bid", 3800, 2, { cancelOrderOnPause: true }))).order;
+    ok(ex.setExchangePaused(true));
+    expect(ex.exchangePaused()).toBe(true);
+    expect(ex.order("alice", pulled.orderId)).toMatchObject({
+      status: "canceled",
+      lastUpdateReason: "HaltCancel",
+    });
+    expect(ex.order("bob", other.orderId)?.status).toBe("canceled");
+    expect(ex.order("alice", keep.orderId)?.status).toBe("resting");
+    expect(code(ex.createOrder("alice", gtc("bid", 4000, 1)))).toBe("trading_is_paused");
+    expect(
+      code(ex.amendOrder("alice", keep.orderId, { ticker: T, side: "bid", price: 4100, count: C })),
+    ).toBe("trading_is_paused");
+    ok(ex.setExchangePaused(false));
+    expect(ex.order("alice", keep.orderId)?.status).toBe("resting");
+    expect(code(ex.createOrder("alice", gtc("bid", 4000, 1)))).toBe("ok");
+  });
+
   it("cancels every resting order when a paused market is activated again", () => {
     const { ex, events } = harness();
     const o = ok(ex.createOrder("alice", gtc("bid", 4000, 1))).order;
@@ -151,5 +173,64 @@ describe("scenario hooks", () => {
     expect(trades.map((t) => [t.yesPrice, t.count, t.takerSide])).toEqual([[5000, 3 * C, "ask"]]);
     expect(ex.order("alice", mine.orderId)?.status).toBe("executed");
     expect(ex.fills("alice")[0]).toMatchObject({ isTaker: false, count: 3 * C, yesPrice: 5000 });
+  });
+});
+
+describe("events, fee overrides and metadata", () => {
+  it("charges an event's fee override on its markets' fills, and the series' fee again once cleared", () => {
+    const { ex, events } = harness();
+    const eventTicker = ex.market(T)?.eventTicker as string;
+    const makerFee = () => {
+      const o = ok(ex.createOrder("bob", gtc("ask", 5000, 10))).order;
+      ok(ex.createOrder("alice", gtc("bid", 5000, 10, { timeInForce: "immediate_or_cancel" })));
+      return ex.fills("bob").find((f) => f.orderId === o.orderId)?.fee;
+    };
+    // KXHIGHNY is quadratic: makers pay nothing
+    expect(makerFee()).toBe(0);
+    ok(ex.setEventFeeOverride(eventTicker, "quadratic_with_maker_fees", 2_000_000));
+    // maker: 2 x 0.0175 x 10 x 0.5 x 0.5 = $0.0875
+    expect(makerFee()).toBe(87_500);
+    ok(ex.setEventFeeOverride(eventTicker, null, null));
+    expect(makerFee()).toBe(0);
+    expect(events.filter((e) => e.kind === "event_fee_update")).toHaveLength(2);
+    expect(ex.eventFeeChanges().map((c) => [c.feeTypeOverride, c.feeMultiplierOverridePpm])).toEqual([
+      ["quadratic_with_maker_fees", 2_000_000],
+      [null, null],
+    ]);
+  });
+
+  it("refuses an override that sets only one of fee type and multiplier, or names no event", () => {
+    const { ex } = harness();
+    const eventTicker = ex.market(T)?.eventTicker as string;
+    expect(code(ex.setEventFeeOverride(eventTicker, "quadratic", null))).toBe("invalid_parameters");
+    expect(code(ex.setEventFeeOverride("NO-SUCH-EVENT", null, null))).toBe("not_found");
+  });
+
+  it("announces a new event once with event_lifecycle, not when a market joins an existing event", () => {
+    const { ex, events } = harness();
+    ok(ex.createMarket({ seriesTicker: "KXFED", eventTicker: "KXFED-X", ticker: "KXFED-X-1" }));
+    ok(ex.createMarket({ seriesTicker: "KXFED", eventTicker: "KXFED-X", ticker: "KXFED-X-2" }));
+    expect(events.filter((e) => e.kind === "event_lifecycle")).toEqual([
+      { kind: "event_lifecycle", eventTicker: "KXFED-X", tsMs: START_MS },
+    ]);
+    // an event belongs to one series
+    expect(code(ex.createMarket({ seriesTicker: "KXBTCD", eventTicker: "KXFED-X" }))).toBe(
+      "invalid_parameters",
+    );
+  });
+
+  it("updates a market's subtitle and strike, announcing only what changed; combo markets refuse it", () => {
+    const { ex, events } = harness();
+    ok(ex.updateMarketMetadata(T, { yesSubTitle: "above 60", floorStrike: 60 }));
+    ok(ex.updateMarketMetadata(T, { yesSubTitle: "above 60", capStrike: 70 }));
+    expect(ex.market(T)).toMatchObject({ yesSubTitle: "above 60", floorStrike: 60, capStrike: 70 });
+    const md = events.flatMap((e) =>
+      e.kind === "lifecycle" && e.eventType === "metadata_updated" ? [e.metadata] : [],
+    );
+    expect(md).toEqual([{ yesSubTitle: "above 60", floorStrike: 60 }, { capStrike: 70 }]);
+    expect(code(ex.updateMarketMetadata(T, { capStrike: 70 }))).toBe("invalid_parameters");
+    const combo = ok(ex.createMarket({ seriesTicker: "KXMVECROSSCATEGORY" }));
+    expect(code(ex.updateMarketMetadata(combo.ticker, { yesSubTitle: "x" }))).toBe("invalid_parameters");
+    expect(code(ex.setPriceLevelStructure(combo.ticker, "deci_cent"))).toBe("invalid_parameters");
   });
 });

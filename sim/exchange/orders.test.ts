@@ -115,23 +115,75 @@ describe("order flags", () => {
     const { ex } = harness();
     ok(ex.createOrder("bob", gtc("ask", 5500, 4)));
     const crossing = ex.createOrder("alice", gtc("bid", 5500, 1, { postOnly: true }));
+    // Kalshi's Order Errors page: code invalid_order, message "invalid order", details "post only cross"
     expect(crossing).toMatchObject({
       ok: false,
       status: 400,
       code: "invalid_order",
+      message: "invalid order",
       details: "post only cross",
     });
+    expect(ex.book(T)?.yesBids).toEqual([]);
     expect(ok(ex.createOrder("alice", gtc("bid", 5400, 1, { postOnly: true }))).order.status).toBe("resting");
   });
 
-  it("rejects reduce-only orders that would open or add, and caps one that closes at the position", () => {
+  // reduce_only caps the order at the position it closes (Kalshi's V2 spec); the capped part is
+  // ReduceOnlyCancel (the AsyncAPI reason list). Which time in force it takes is our choice.
+  it.each([
+    ["with no position: nothing to reduce, accepted and cancelled whole", 0, 5, 0],
+    ["one contract under the position: not capped", 5, 4, 4],
+    ["exactly the position: not capped", 5, 5, 5],
+    ["one contract over the position: capped, never flips it", 5, 6, 5],
+  ])("reduce-only %s", (_name, held, asked, filled) => {
     const { ex } = harness();
-    expect(code(ex.createOrder("alice", gtc("ask", 5000, 1, { reduceOnly: true })))).toBe("invalid_order");
-    ok(ex.createOrder("bob", gtc("ask", 5500, 5)));
-    ok(ex.createOrder("alice", gtc("bid", 5500, 5)));
-    expect(code(ex.createOrder("alice", gtc("bid", 5000, 1, { reduceOnly: true })))).toBe("invalid_order");
-    const capped = ok(ex.createOrder("alice", gtc("ask", 6000, 10, { reduceOnly: true }))).order;
-    expect(capped.initialCount).toBe(5 * C);
+    if (held > 0) {
+      ok(ex.createOrder("bob", gtc("ask", 5500, held)));
+      ok(ex.createOrder("alice", gtc("bid", 5500, held, { timeInForce: "immediate_or_cancel" })));
+    }
+    ok(ex.createOrder("carol", gtc("bid", 6000, 20)));
+    const out = ok(
+      ex.createOrder(
+        "alice",
+        gtc("ask", 6000, asked, { reduceOnly: true, timeInForce: "immediate_or_cancel" }),
+      ),
+    );
+    // the capped amount fills whole, so nothing is left: executed, or cancelled when it was zero
+    expect(out.order).toMatchObject({
+      status: filled === 0 ? "canceled" : "executed",
+      fillCount: filled * C,
+      remainingCount: 0,
+      initialCount: asked * C,
+      lastUpdateReason: filled === 0 ? "ReduceOnlyCancel" : "Trade",
+    });
+    // a YES holder sold down, never below zero
+    expect(ex.positions("alice").find((p) => p.ticker === T)?.position ?? 0).toBe((held - filled) * C);
+  });
+
+  it("caps a reduce-only order it cannot fill at once at the position and marks the cut ReduceOnlyCancel", () => {
+    const { ex } = harness();
+    ok(ex.createOrder("bob", gtc("ask", 5500, 3)));
+    ok(ex.createOrder("alice", gtc("bid", 5500, 3, { timeInForce: "immediate_or_cancel" })));
+    // nobody bids: the capped IOC finds nothing; its record shows the cut, not a flip
+    const out = ok(
+      ex.createOrder("alice", gtc("ask", 6000, 8, { reduceOnly: true, timeInForce: "immediate_or_cancel" })),
+    );
+    expect(out.order).toMatchObject({
+      status: "canceled",
+      initialCount: 8 * C,
+      fillCount: 0,
+      lastUpdateReason: "ReduceOnlyCancel",
+    });
+  });
+
+  it.each([
+    ["good_till_canceled", "invalid_order"],
+    ["fill_or_kill", "invalid_order"],
+    ["immediate_or_cancel", "ok"],
+  ] as const)("takes reduce-only with %s: %s", (tif, expected) => {
+    const { ex } = harness();
+    expect(code(ex.createOrder("alice", gtc("ask", 6000, 1, { reduceOnly: true, timeInForce: tif })))).toBe(
+      expected,
+    );
   });
 
   it("with taker_at_cross stops at the user's own resting order and cancels the incoming rest", () => {

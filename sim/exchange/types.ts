@@ -44,7 +44,37 @@ export interface SimEvent {
   eventTicker: string;
   seriesTicker: string;
   title: string;
+  subTitle: string;
+  /** `MECNET`, `DIRECNET` or "" (no collateral return scheme) */
+  collateralReturnType: "MECNET" | "DIRECNET" | "";
   exchangeIndex: number;
+  /** event-level fee override, on top of the series' fee; null = none (both set or both null) */
+  feeTypeOverride: FeeType | null;
+  feeMultiplierOverridePpm: number | null;
+  lastUpdatedMs: number;
+}
+
+/** One entry of `GET /events/fee_changes`: an override set (values) or cleared (nulls). */
+export interface SimEventFeeChange {
+  id: string;
+  eventTicker: string;
+  seriesTicker: string;
+  feeTypeOverride: FeeType | null;
+  feeMultiplierOverridePpm: number | null;
+  scheduledMs: number;
+}
+
+/** Multivariate (combo) markets and events: series tickers starting `KXMVE` (Kalshi's convention). */
+export function isMultivariate(seriesTicker: string): boolean {
+  return seriesTicker.startsWith("KXMVE");
+}
+
+/** Metadata a `metadata_updated` lifecycle event may carry: only what changed. */
+export interface MarketMetadataUpdate {
+  yesSubTitle?: string;
+  strikeType?: string;
+  floorStrike?: number;
+  capStrike?: number;
 }
 
 export interface SimMarket {
@@ -69,6 +99,11 @@ export interface SimMarket {
   settlementTimerSeconds: number;
   canCloseEarly: boolean;
   updatedTimeMs: number;
+  yesSubTitle: string;
+  /** `custom` unless metadata says otherwise; `floorStrike` / `capStrike` when the type uses them */
+  strikeType: string;
+  floorStrike?: number;
+  capStrike?: number;
 }
 
 /** One level of a bids-only ladder: [price, resting count]. NO levels are NO-leg priced. */
@@ -93,6 +128,8 @@ export interface CreateOrderInput {
   cancelOrderOnPause?: boolean;
   subaccount?: number;
   exchangeIndex?: number;
+  /** join this order group (it must be the user's, on the market's shard, not triggered) */
+  orderGroupId?: string;
 }
 
 export interface SimOrder {
@@ -121,6 +158,7 @@ export interface SimOrder {
   lastUpdateReason?: string; // Kalshi's last_update_reason values (Trade, Amend, ExpiryCancel, ...)
   exchangeIndex: number;
   subaccount: number;
+  orderGroupId?: string;
 }
 
 export interface SimFill {
@@ -234,6 +272,15 @@ export type ExchangeEvent =
   | { kind: "order"; user: string; order: SimOrder }
   | { kind: "position"; user: string; ticker: string; position: SimPosition }
   | {
+      kind: "order_group";
+      user: string;
+      eventType: "created" | "triggered" | "reset" | "deleted" | "limit_updated";
+      groupId: string;
+      /** the limit, on `created` and `limit_updated` */
+      contractsLimit?: CountUnits;
+      tsMs: number;
+    }
+  | {
       kind: "lifecycle";
       ticker: string;
       eventType:
@@ -243,8 +290,15 @@ export type ExchangeEvent =
         | "close_date_updated"
         | "determined"
         | "settled"
-        | "price_level_structure_updated";
+        | "price_level_structure_updated"
+        | "metadata_updated";
       tsMs: number;
-    };
+      /** metadata_updated: the keys that changed */
+      metadata?: MarketMetadataUpdate;
+    }
+  /** an event was created: `event_lifecycle` */
+  | { kind: "event_lifecycle"; eventTicker: string; tsMs: number }
+  /** an event's fee override was set or cleared: `event_fee_update` */
+  | { kind: "event_fee_update"; eventTicker: string; tsMs: number };
 // For book_delta the `side` is the ladder (yes or no bids) and `price` is that ladder's own leg
 // price (NO-leg for side "no"); the server converts to the YES scale when `use_yes_price` is set.

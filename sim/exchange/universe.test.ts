@@ -3,6 +3,7 @@ import { SteppedClock } from "./clock.ts";
 import { createExchange } from "./exchange.ts";
 import { PRICE_LEVEL_STRUCTURES } from "./grid.ts";
 import { START_MS } from "./test-helpers.ts";
+import { isMultivariate } from "./types.ts";
 import { generateUniverse } from "./universe.ts";
 
 describe("universe", () => {
@@ -28,6 +29,15 @@ describe("universe", () => {
       const ev = u.events.find((e) => e.eventTicker === m.eventTicker);
       expect(ev?.exchangeIndex).toBe(m.exchangeIndex);
     }
+  });
+
+  it("lists a combo (KXMVE) market with its event in the default universe, so mve_filter=exclude matters", () => {
+    // `npm run sim` defaults: seed 1, 20 markets
+    const u = generateUniverse(1, 20, START_MS);
+    const combos = u.markets.filter((m) => isMultivariate(m.seriesTicker));
+    expect(combos.length).toBeGreaterThanOrEqual(1);
+    expect(combos.every((m) => m.ticker.startsWith("KXMVE") && m.exchangeIndex === 1)).toBe(true);
+    expect(u.events.filter((e) => isMultivariate(e.seriesTicker)).length).toBeGreaterThanOrEqual(1);
   });
 
   it("has favourites at 85 c and above, toss-ups, thin and liquid books, and varied close times", () => {

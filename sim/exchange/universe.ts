@@ -26,6 +26,10 @@ export interface MarketProfile {
   kind: MarketKind;
   /** the participants' current fair YES value, price units (fractional while walking) */
   fair: number;
+  /** favourites' news: an offset to `fair` that fades (participants.ts `stepShock`) */
+  shock: number;
+  /** when the next news jump is due (0: not scheduled yet) */
+  nextJumpMs: number;
   /** random-walk noise per sqrt(second), price units */
   volatility: number;
   makers: MakerSpec[];
@@ -42,7 +46,7 @@ interface SeriesTemplate {
   exchangeIndex: number;
 }
 
-/** Shards as on Kalshi: 0 default, 1 combos, 2 crypto, 3 tennis/baseball (kalshi-api.md 9.2). */
+/** Shards as on Kalshi: 0 default, 1 combos, 2 crypto, 3 tennis/baseball (Kalshi's exchange-sharding guide). */
 const SERIES: readonly SeriesTemplate[] = [
   {
     ticker: "KXHIGHNY",
@@ -186,6 +190,8 @@ export function makeProfile(kind: MarketKind, fair: number, ticker: string, rng:
   return {
     kind,
     fair,
+    shock: 0,
+    nextJumpMs: 0,
     // favourites move slowly, so they stay in the entry band for a local run
     volatility: kind === "liquid" ? 8 : kind === "thin" ? 25 : kind === "favourite" ? 4 : 15,
     makers,
@@ -229,6 +235,22 @@ export function buildMarket(spec: NewMarketSpec, nowMs: number): SimMarket {
     settlementTimerSeconds: 300,
     canCloseEarly: true,
     updatedTimeMs: nowMs,
+    yesSubTitle: "",
+    strikeType: "custom",
+  };
+}
+
+/** A new event of a series (no fee override, no collateral return scheme). */
+export function buildEvent(
+  spec: { eventTicker: string; seriesTicker: string; title: string; subTitle: string; exchangeIndex: number },
+  nowMs: number,
+): SimEvent {
+  return {
+    ...spec,
+    collateralReturnType: "",
+    feeTypeOverride: null,
+    feeMultiplierOverridePpm: null,
+    lastUpdatedMs: nowMs,
   };
 }
 
@@ -247,12 +269,18 @@ export function generateUniverse(seed: number, count: number, startMs: number): 
   while (i < count) {
     const tpl = SERIES[e % SERIES.length] as SeriesTemplate;
     const eventTicker = `${tpl.ticker}-${eventDateCode(e)}`;
-    events.push({
-      eventTicker,
-      seriesTicker: tpl.ticker,
-      title: `${tpl.title} on ${eventDateCode(e)}`,
-      exchangeIndex: tpl.exchangeIndex,
-    });
+    events.push(
+      buildEvent(
+        {
+          eventTicker,
+          seriesTicker: tpl.ticker,
+          title: `${tpl.title} on ${eventDateCode(e)}`,
+          subTitle: eventDateCode(e),
+          exchangeIndex: tpl.exchangeIndex,
+        },
+        startMs,
+      ),
+    );
     // some events close within the hour so a local run sees the whole lifecycle
     const closeTimeMs = startMs + (e % 5 === 4 ? rng.int(10, 60) * MINUTE : rng.int(2, 72) * HOUR);
     const perEvent = Math.min(count - i, rng.int(1, 3));

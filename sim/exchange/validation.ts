@@ -1,6 +1,6 @@
 /**
  * The stateless checks on an order request, in the order Kalshi appears to apply them, each
- * returning a Kalshi-like `Rejection` (kalshi-api.md 3.2, 3.8): shard, market status, price on
+ * returning a Kalshi-like `Rejection` (Kalshi's Create Order (V2) reference and Order Errors page): shard, market status, price on
  * the tick grid (never $0 or $1), count in 0.01 steps, time in force versus expiration. Checks
  * that need account or book state (duplicates, post-only, reduce-only, balance) live in the
  * exchange.

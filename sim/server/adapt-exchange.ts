@@ -17,6 +17,8 @@ export interface CoreExchangeOptions {
   nowMs: () => number;
   participants?: boolean;
   autoSettle?: boolean;
+  /** favourites' news jumps: 1 default, 0 none (ExchangeOptions.volatility) */
+  volatility?: number;
 }
 
 /** A core clock that only reads the server's clock; the server advances time. */
@@ -45,6 +47,16 @@ export function adaptExchange(ex: Exchange): ExchangePort {
     positions: (u) => ex.positions(u),
     balance: (u) => ex.balance(u),
     settlements: (u) => ex.settlements(u),
+    createOrderGroup: (u, input) => ex.createOrderGroup(u, input),
+    orderGroup: (u, id) => ex.orderGroup(u, id),
+    orderGroups: (u, sub) => ex.orderGroups(u, sub),
+    resetOrderGroup: (u, id) => ex.resetOrderGroup(u, id),
+    triggerOrderGroup: (u, id) => ex.triggerOrderGroup(u, id),
+    updateOrderGroupLimit: (u, id, limit) => ex.updateOrderGroupLimit(u, id, limit),
+    deleteOrderGroup: (u, id) => ex.deleteOrderGroup(u, id),
+    allOrderGroups: () => ex.allOrderGroups(),
+    exchangePaused: () => ex.exchangePaused(),
+    setExchangePaused: (paused) => ex.setExchangePaused(paused),
     step: () => ex.tick(),
     onEvent: (l) => ex.subscribe(l),
     placeLiquidity: (t, side, price, count) => ex.placeLiquidity(t, side, price, count),
@@ -57,6 +69,9 @@ export function adaptExchange(ex: Exchange): ExchangePort {
     settleMarket: (t) => ex.settleMarket(t),
     createMarket: (input) => ex.createMarket(input),
     setPriceLevelStructure: (t, structure) => ex.setPriceLevelStructure(t, structure),
+    setEventFeeOverride: (e, type, ppm) => ex.setEventFeeOverride(e, type, ppm),
+    eventFeeChanges: () => ex.eventFeeChanges(),
+    updateMarketMetadata: (t, update) => ex.updateMarketMetadata(t, update),
     inspect: () => ({ users: ex.users(), requests: ex.requests(), counters: ex.counters() }),
   };
 }
@@ -68,6 +83,7 @@ export function createCoreExchange(opts: CoreExchangeOptions): ExchangePort {
     clock: readOnlyClock(opts.nowMs),
     ...(opts.participants !== undefined ? { participants: opts.participants } : {}),
     ...(opts.autoSettle !== undefined ? { autoSettle: opts.autoSettle } : {}),
+    ...(opts.volatility !== undefined ? { volatility: opts.volatility } : {}),
   });
   return adaptExchange(ex);
 }

@@ -19,7 +19,7 @@ export interface RegisteredKey {
 
 export type AuthResult = { ok: true; userId: string; keyId: string } | { ok: false; details: string };
 
-/** Kalshi's observed 401 body (kalshi-api.md §2.5); `details` names the reason. */
+/** Kalshi's observed 401 body (as observed on the live API); `details` names the reason. */
 export function authErrorBody(details: string): {
   error: { code: string; message: string; details: string };
 } {

@@ -5,10 +5,10 @@
  * is the typed client. Handlers are pure functions of the context, like the REST ones.
  */
 
-import { PRICE_SCALE, parseCount, parsePrice } from "../../shared/kalshi/units.ts";
+import { formatCount, PRICE_SCALE, parseCount, parsePrice } from "../../shared/kalshi/units.ts";
 import { isMarketTicker } from "../../shared/kalshi/wire-fields.ts";
 import type { CreateMarketInput } from "../exchange/exchange.ts";
-import type { BookSide, Rejection } from "../exchange/types.ts";
+import type { BookSide, FeeType, MarketMetadataUpdate, Rejection } from "../exchange/types.ts";
 import type { KeyRegistry } from "./auth.ts";
 import type { SimClock } from "./clock.ts";
 import type { ExchangePort } from "./exchange-port.ts";
@@ -16,7 +16,14 @@ import type { FailureKind, FailureRule, FaultState, Inspection } from "./faults.
 import { emptyFaults } from "./faults.ts";
 import type { RateLimits } from "./rate-limit.ts";
 import { errorBody, type Reply, type RestState } from "./rest.ts";
-import { fillJson, marketJson, money4, orderJson, positionJson } from "./wire.ts";
+import { eventJson, fillJson, marketJson, money4, orderJson, positionJson } from "./wire.ts";
+
+const FEE_TYPES: readonly FeeType[] = [
+  "quadratic",
+  "quadratic_with_maker_fees",
+  "quadratic_with_combo_maker_fees",
+  "flat",
+];
 
 export const CONTROL_PREFIX = "/_sim";
 
@@ -126,6 +133,28 @@ export function handleControl(
         const m = ex.setPriceLevelStructure(ticker, b.price_level_structure, now);
         return m.ok ? ok({ market: marketJson(m.value, ex.book(ticker)) }) : fromRejection(m);
       }
+      case "metadata": {
+        const update: MarketMetadataUpdate = {};
+        if (b.yes_sub_title !== undefined) {
+          if (typeof b.yes_sub_title !== "string") return bad("yes_sub_title must be a string");
+          update.yesSubTitle = b.yes_sub_title;
+        }
+        if (b.strike_type !== undefined) {
+          if (typeof b.strike_type !== "string") return bad("strike_type must be a string");
+          update.strikeType = b.strike_type;
+        }
+        for (const [k, f] of [
+          ["floor_strike", "floorStrike"],
+          ["cap_strike", "capStrike"],
+        ] as const) {
+          const v = b[k];
+          if (v === undefined) continue;
+          if (typeof v !== "number" || !Number.isFinite(v)) return bad(`${k} must be a number`);
+          update[f] = v;
+        }
+        const m = ex.updateMarketMetadata(ticker, update, now);
+        return m.ok ? ok({ market: marketJson(m.value, ex.book(ticker)) }) : fromRejection(m);
+      }
       case "price": {
         const p = tryParse(() => parsePrice(b.price));
         if (p === undefined) return bad("price must be a dollar string");
@@ -159,12 +188,30 @@ export function handleControl(
     return r.ok ? ok({ ok: true }) : fromRejection(r);
   }
 
+  const feeOverride = /^\/events\/([^/]+)\/fee-override$/.exec(path);
+  if (feeOverride && method === "POST") {
+    const eventTicker = decodeURIComponent(feeOverride[1] as string);
+    const type = b.fee_type ?? null;
+    const mult = b.fee_multiplier ?? null;
+    if (type !== null && !FEE_TYPES.includes(type as FeeType))
+      return bad(`fee_type must be one of ${FEE_TYPES.join(", ")} or null`);
+    if (mult !== null && (typeof mult !== "number" || !Number.isFinite(mult) || mult < 0))
+      return bad("fee_multiplier must be a non-negative number or null");
+    const e = ex.setEventFeeOverride(
+      eventTicker,
+      type as FeeType | null,
+      mult === null ? null : Math.round((mult as number) * 1_000_000),
+      now,
+    );
+    return e.ok ? ok({ event: eventJson(e.value) }) : fromRejection(e);
+  }
+
   switch (key) {
     case "GET /state":
       return ok({
         now_ms: now,
         stepped: ctx.clock.stepped,
-        trading_paused: ctx.rest.tradingPaused,
+        trading_paused: ex.exchangePaused(),
         markets: ex.markets().map((m) => ({ ticker: m.ticker, status: m.status })),
         ws_connections: ctx.wsConnections(),
         faults: ctx.faults,
@@ -199,8 +246,8 @@ export function handleControl(
       return ok({ pulled: ex.pullLiquidity(b.ticker, side(b.side), p, now) });
     }
     case "POST /exchange/pause":
-      ctx.rest.tradingPaused = b.paused !== false;
-      return ok({ trading_active: !ctx.rest.tradingPaused });
+      ex.setExchangePaused(b.paused !== false, now);
+      return ok({ trading_active: !ex.exchangePaused() });
     case "POST /faults/ws-drop":
       return ok({ dropped: ctx.dropWebSockets() });
     case "POST /faults/seq":
@@ -256,6 +303,24 @@ export function handleControl(
     case "GET /inspect/positions": {
       const u = query.get("user") ?? ctx.keys.userIds()[0] ?? "";
       return ok({ positions: ex.positions(u).map(positionJson) });
+    }
+    case "GET /inspect/order-groups": {
+      const u = query.get("user");
+      return ok({
+        order_groups: ex
+          .allOrderGroups()
+          .filter((g) => u === null || g.userId === u)
+          .map((g) => ({
+            id: g.id,
+            user: g.userId,
+            subaccount: g.subaccount,
+            exchange_index: g.exchangeIndex,
+            contracts_limit_fp: formatCount(g.contractsLimit),
+            triggered: g.triggered,
+            rolling_volume_fp: formatCount(g.rollingVolume),
+            orders: g.orderIds,
+          })),
+      });
     }
     case "GET /inspect/exchange":
       return ok({ exchange: ex.inspect?.() ?? null });

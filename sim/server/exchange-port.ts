@@ -7,6 +7,7 @@
 
 import type { CountUnits, MoneyMicros, PriceUnits } from "../../shared/kalshi/units.ts";
 import type { CreateMarketInput } from "../exchange/exchange.ts";
+import type { SimOrderGroup } from "../exchange/order-groups.ts";
 import type {
   AmendInput,
   BookSide,
@@ -16,8 +17,11 @@ import type {
   CreateOrderOutcome,
   DecreaseInput,
   ExchangeEvent,
+  FeeType,
+  MarketMetadataUpdate,
   Result,
   SimEvent,
+  SimEventFeeChange,
   SimFill,
   SimMarket,
   SimOrder,
@@ -50,6 +54,31 @@ export interface ExchangePort {
   balance(userId: string): MoneyMicros;
   settlements(userId: string): SimSettlement[];
 
+  // order groups (Kalshi's /portfolio/order_groups); every change emits an `order_group` event
+  createOrderGroup(
+    userId: string,
+    input: { contractsLimit: CountUnits; subaccount?: number; exchangeIndex?: number },
+    nowMs: number,
+  ): Result<SimOrderGroup>;
+  orderGroup(userId: string, groupId: string): SimOrderGroup | undefined;
+  orderGroups(userId: string, subaccount: number | undefined): SimOrderGroup[];
+  resetOrderGroup(userId: string, groupId: string, nowMs: number): Result<true>;
+  triggerOrderGroup(userId: string, groupId: string, nowMs: number): Result<true>;
+  updateOrderGroupLimit(
+    userId: string,
+    groupId: string,
+    contractsLimit: CountUnits,
+    nowMs: number,
+  ): Result<true>;
+  deleteOrderGroup(userId: string, groupId: string, nowMs: number): Result<true>;
+  /** every user's groups, for the control API's inspection */
+  allOrderGroups(): SimOrderGroup[];
+
+  /** exchange-wide trading pause: `trading_active` is its negation */
+  exchangePaused(): boolean;
+  /** pausing cancels resting orders flagged `cancel_order_on_pause`; creates and amends are refused */
+  setExchangePaused(paused: boolean, nowMs: number): Result<true>;
+
   /** advance time: expiries, participants, lifecycle */
   step(nowMs: number): void;
   onEvent(listener: (ev: ExchangeEvent) => void): () => void;
@@ -78,6 +107,17 @@ export interface ExchangePort {
   createMarket(input: CreateMarketInput, nowMs: number): Result<SimMarket>;
   /** switch the tick grid; emits lifecycle `price_level_structure_updated` */
   setPriceLevelStructure(ticker: string, structure: string, nowMs: number): Result<SimMarket>;
+  /** set (both values) or clear (both null) an event's fee override; emits `event_fee_update` */
+  setEventFeeOverride(
+    eventTicker: string,
+    feeType: FeeType | null,
+    feeMultiplierPpm: number | null,
+    nowMs: number,
+  ): Result<SimEvent>;
+  /** every fee override change, oldest first (`GET /events/fee_changes`) */
+  eventFeeChanges(): SimEventFeeChange[];
+  /** change a market's subtitle or strike; emits lifecycle `metadata_updated` with what changed */
+  updateMarketMetadata(ticker: string, update: MarketMetadataUpdate, nowMs: number): Result<SimMarket>;
 
   /** the core's own view for the control API's inspection (users, request log, counters) */
   inspect?(): unknown;

@@ -22,7 +22,7 @@ import { emptyFaults, Inspection, pickFailure, seededRandom } from "./faults.ts"
 import type { Charge, TierLimits } from "./rate-limit.ts";
 import { BASIC_TIER, costOf, isWrite, RateLimits, shardsFor } from "./rate-limit.ts";
 import type { Reply, RestState } from "./rest.ts";
-import { API_PREFIX, errorBody, handleRest, routeNeedsAuth } from "./rest.ts";
+import { API_PREFIX, errorBody, handleRest, routeNeedsAuth, unparseableBody } from "./rest.ts";
 import { WS_PATH, WsHub } from "./ws.ts";
 
 /** The user the committed test key (sim/keys, `sim-test-key-0001`) trades as. */
@@ -34,6 +34,8 @@ export interface ExchangeFactoryOptions {
   /** the server clock */
   nowMs: () => number;
   participants: boolean;
+  /** favourites' news jumps: 1 default, 0 none */
+  volatility: number;
 }
 
 export interface SimulatorOptions {
@@ -55,6 +57,11 @@ export interface SimulatorOptions {
   pingIntervalMs?: number;
   /** run the core's simulated market makers and noise traders (default true; tests turn them off) */
   participants?: boolean;
+  /**
+   * How often favourites get news jumps of 2.5 to 4 c (default 1: one every 30 s on average;
+   * 2 twice as often; 0 none, the quiet random walk alone).
+   */
+  volatility?: number;
   exchange?: (o: ExchangeFactoryOptions) => ExchangePort;
 }
 
@@ -98,7 +105,7 @@ function sendJson(
   res.end(text);
 }
 
-/** Which write buckets a request bills, read from the body or query (kalshi-api.md §6). */
+/** Which write buckets a request bills, read from the body or query (Kalshi's rate-limits guide). */
 function chargeFor(method: string, apiPath: string, query: URLSearchParams, body: unknown): Charge {
   const rec =
     typeof body === "object" && body !== null && !Array.isArray(body)
@@ -143,12 +150,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       markets: nMarkets,
       nowMs: clock.nowMs,
       participants: opts.participants ?? true,
+      volatility: opts.volatility ?? 1,
     });
     for (const u of keys.userIds()) ex.ensureUser(u);
     return ex;
   };
 
-  const rest: RestState = { exchange: exchange(), limits: () => rateLimits.limits, tradingPaused: false };
+  const rest: RestState = { exchange: exchange(), limits: () => rateLimits.limits };
   let hub = new WsHub({
     exchange: rest.exchange,
     faults,
@@ -170,7 +178,6 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     reset() {
       hub.close();
       rest.exchange = exchange();
-      rest.tradingPaused = false;
       hub = new WsHub({
         exchange: rest.exchange,
         faults,
@@ -190,7 +197,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   async function onKalshi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
     const fullPath = url.pathname;
-    // Kalshi answers trailing-slash collection paths with a 301 (kalshi-api.md §9.6).
+    // Kalshi answers trailing-slash collection paths with a 301 (Kalshi's changelog, 2025-10-08).
     if (fullPath.length > API_PREFIX.length + 1 && fullPath.endsWith("/")) {
       const loc = `${fullPath.replace(/\/+$/, "")}${url.search}`;
       res.writeHead(301, { location: loc, "content-length": 0 });
@@ -204,7 +211,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       try {
         body = JSON.parse(text);
       } catch {
-        return sendJson(res, 400, errorBody("bad_request", "invalid JSON body"));
+        return sendJson(res, 400, unparseableBody("invalid JSON body"));
       }
     }
     inspection.count("rest_requests");
@@ -345,7 +352,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       );
     };
     if (url.pathname !== WS_PATH) return refuse("404 Not Found", errorBody("not_found", "not found"));
-    // The upgrade signs GET + /trade-api/ws/v2, like REST (kalshi-api.md §2.4).
+    // The upgrade signs GET + /trade-api/ws/v2, like REST (Kalshi's WebSocket quick start).
     const a = keys.verify(req.headers, "GET", WS_PATH, authNow(), opts.maxSkewMs);
     if (!a.ok) {
       inspection.count("auth_failures");

@@ -1,5 +1,5 @@
 /**
- * Kalshi's token-bucket rate limits (kalshi-api.md §6): a read and a write bucket per user,
+ * Kalshi's token-bucket rate limits (Kalshi's rate-limits guide): a read and a write bucket per user,
  * refilled continuously; default cost 10 tokens with Kalshi's known exceptions; the write bucket
  * sharded by `exchange_index` (>= 1 bills that shard, 0 the unscoped bucket, auto-routed bills
  * every shard, batches bill the unscoped bucket). Over budget -> 429 `{"error":"too many requests"}`.

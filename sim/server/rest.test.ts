@@ -94,11 +94,11 @@ describe("auth", () => {
 
 describe("routing", () => {
   it("answers the legacy /portfolio/orders writes with the switch-to-V2 error", async () => {
+    // no `details` when there is nothing to add (Kalshi's Order Errors page)
     const expected = {
       error: {
         code: "deprecated_v1_order_endpoint",
         message: "Please switch to the V2 endpoints",
-        details: "",
       },
     };
     for (const [method, path] of [
@@ -131,6 +131,21 @@ describe("routing", () => {
     const r = await api(t, "GET", "/markets/NOPE-1");
     expect(r.status).toBe(404);
     expect((r.body as { error: { code: string } }).error.code).toBe("not_found");
+  });
+
+  it("answers a body that is not JSON with Kalshi's flat 400 bad_request, not under error", async () => {
+    const path = "/trade-api/v2/portfolio/events/orders";
+    const res = await fetch(`${t.sim.url}${path}`, {
+      method: "POST",
+      headers: { ...signedHeaders("POST", path, t.authNow.ms), "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      code: "bad_request",
+      message: "bad request",
+      details: "invalid JSON body",
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Kalshi's REST API (`/trade-api/v2/...`, kalshi-api.md §3) in front of the exchange port:
+ * Kalshi's REST API (`/trade-api/v2/...`, https://docs.kalshi.com/api-reference) in front of the exchange port:
  * pure request -> reply functions, so the HTTP shell (`index.ts`) owns sockets, auth, rate
  * limits and faults. Replies carry Kalshi's wire shapes (`wire.ts`) and its wrapped error body
  * `{"error":{"code","message","details"}}`.
@@ -21,17 +21,20 @@ import type {
   SimFill,
   TimeInForce,
 } from "../exchange/types.ts";
+import { isMultivariate } from "../exchange/types.ts";
 import type { ExchangePort } from "./exchange-port.ts";
 import type { TierLimits } from "./rate-limit.ts";
-import { BASIC_TIER, DEFAULT_COST, ENDPOINT_COSTS } from "./rate-limit.ts";
+import { BASIC_TIER, DEFAULT_COST, ENDPOINT_COSTS, SHARDS } from "./rate-limit.ts";
 import type { Json } from "./wire.ts";
 import {
   cents,
   eventJson,
+  feeChangeJson,
   fillJson,
   levelsJson,
   marketJson,
   money4,
+  orderGroupJson,
   orderJson,
   positionJson,
   rfc3339,
@@ -64,16 +67,23 @@ export interface RestRequest {
 export interface RestState {
   exchange: ExchangePort;
   limits: () => TierLimits;
-  /** exchange-wide trading pause (the weekly maintenance window, or the control API) */
-  tradingPaused: boolean;
 }
 
+/**
+ * Kalshi's wrapped error body. `details` is left out when there is nothing to add, as Kalshi's
+ * Order Errors page says (batch items always carry it; they build their own).
+ */
 export function errorBody(
   code: string,
   message: string,
   details = "",
-): { error: { code: string; message: string; details: string } } {
-  return { error: { code, message, details } };
+): { error: { code: string; message: string; details?: string } } {
+  return details === "" ? { error: { code, message } } : { error: { code, message, details } };
+}
+
+/** A body Kalshi cannot parse (bad JSON) answers 400 with the flat shape, not under `error`. */
+export function unparseableBody(details: string): { code: string; message: string; details: string } {
+  return { code: "bad_request", message: "bad request", details };
 }
 
 function err(status: number, code: string, message: string, details = ""): Reply {
@@ -149,7 +159,7 @@ function isReply(v: unknown): v is Reply {
   return isRecord(v) && typeof v.status === "number" && "body" in v;
 }
 
-/** The `GET /markets?status=` vocabulary differs from response statuses (kalshi-api.md §9.4). */
+/** The `GET /markets?status=` vocabulary differs from response statuses (Kalshi's market lifecycle guide). */
 const STATUS_FILTER: Record<string, readonly string[]> = {
   unopened: ["initialized"],
   open: ["active"],
@@ -224,7 +234,39 @@ export function parseCreateOrder(body: unknown, nowMs: number): CreateOrderInput
       return err(400, "invalid_order", `${k} must be an integer`);
     input[f] = v;
   }
+  if (body.order_group_id !== undefined && body.order_group_id !== null) {
+    if (typeof body.order_group_id !== "string" || body.order_group_id === "")
+      return err(400, "invalid_order", "order_group_id must be a string");
+    input.orderGroupId = body.order_group_id;
+  }
   return input;
+}
+
+/**
+ * An order group's contracts limit: `contracts_limit` (whole contracts) or `contracts_limit_fp`
+ * (a count string, 0-2 decimals); both may be sent if they agree. Count units, or a reply.
+ */
+export function parseContractsLimit(body: unknown): number | Reply {
+  if (!isRecord(body)) return err(400, "bad_request", "invalid request body");
+  const int = body.contracts_limit;
+  const fp = body.contracts_limit_fp;
+  let fromInt: number | undefined;
+  let fromFp: number | undefined;
+  if (int !== undefined && int !== null) {
+    if (typeof int !== "number" || !Number.isInteger(int))
+      return err(400, "invalid_parameters", "contracts_limit must be an integer");
+    fromInt = int * 100;
+  }
+  if (fp !== undefined && fp !== null) {
+    fromFp = reqCount(fp);
+    if (Number.isNaN(fromFp))
+      return err(400, "invalid_parameters", "contracts_limit_fp must be a fixed-point count string");
+  }
+  if (fromInt === undefined && fromFp === undefined)
+    return err(400, "missing_parameters", "contracts_limit or contracts_limit_fp is required");
+  if (fromInt !== undefined && fromFp !== undefined && fromInt !== fromFp)
+    return err(400, "invalid_parameters", "contracts_limit and contracts_limit_fp must match");
+  return (fromFp ?? fromInt) as number;
 }
 
 function fillSummary(fills: SimFill[]): Json {
@@ -315,6 +357,12 @@ route("GET", "/markets", false, (s, r) => {
     const set = new Set(tickers.split(","));
     ms = ms.filter((m) => set.has(m.ticker));
   }
+  // mve_filter: `only` the multivariate (combo) markets, or `exclude` them
+  const mve = q.get("mve_filter");
+  if (mve !== null && mve !== "") {
+    if (mve !== "only" && mve !== "exclude") return err(400, "bad_request", "invalid mve_filter");
+    ms = ms.filter((m) => isMultivariate(m.seriesTicker) === (mve === "only"));
+  }
   for (const [name, get, cmp] of [
     ["min_close_ts", (x: { closeTimeMs: number }) => x.closeTimeMs, 1],
     ["max_close_ts", (x: { closeTimeMs: number }) => x.closeTimeMs, -1],
@@ -382,9 +430,17 @@ route("GET", `/markets/${SEG}/orderbook`, false, (s, r, [ticker]) => {
 });
 
 // events and series
-route("GET", "/events", false, (s, r) => {
+function nestedMarkets(s: RestState, eventTicker: string): Json[] {
+  return s.exchange
+    .markets()
+    .filter((m) => m.eventTicker === eventTicker)
+    .map((m) => marketJson(m, s.exchange.book(m.ticker)));
+}
+
+/** `GET /events` (multivariate events excluded, as Kalshi's spec says) and `GET /events/multivariate`. */
+function listEvents(s: RestState, r: RestRequest, multivariate: boolean): Reply {
   const q = r.query;
-  let evs = s.exchange.events();
+  let evs = s.exchange.events().filter((e) => isMultivariate(e.seriesTicker) === multivariate);
   const se = q.get("series_ticker");
   if (se) evs = evs.filter((e) => e.seriesTicker === se);
   const status = q.get("status");
@@ -396,32 +452,35 @@ route("GET", "/events", false, (s, r) => {
     );
   }
   const nested = q.get("with_nested_markets") === "true";
-  const p = paginate(evs, q, 200, 200);
+  const p = paginate(evs, q, multivariate ? 100 : 200, 200);
   if (isReply(p)) return p;
   return ok({
-    events: p.page.map((e) =>
-      eventJson(
-        e,
-        nested
-          ? s.exchange
-              .markets()
-              .filter((m) => m.eventTicker === e.eventTicker)
-              .map((m) => marketJson(m, s.exchange.book(m.ticker)))
-          : undefined,
-      ),
-    ),
+    events: p.page.map((e) => eventJson(e, nested ? nestedMarkets(s, e.eventTicker) : undefined)),
     cursor: p.cursor,
   });
+}
+
+route("GET", "/events", false, (s, r) => listEvents(s, r, false));
+route("GET", "/events/multivariate", false, (s, r) => listEvents(s, r, true));
+
+/** Every event fee override set or cleared, newest first; `event_ticker` narrows to one event. */
+route("GET", "/events/fee_changes", false, (s, r) => {
+  const ev = r.query.get("event_ticker");
+  const changes = s.exchange
+    .eventFeeChanges()
+    .filter((c) => !ev || c.eventTicker === ev)
+    .reverse();
+  const p = paginate(changes, r.query);
+  if (isReply(p)) return p;
+  return ok({ event_fee_changes: p.page.map(feeChangeJson), cursor: p.cursor });
 });
 
-route("GET", `/events/${SEG}`, false, (s, _r, [t]) => {
+route("GET", `/events/${SEG}`, false, (s, r, [t]) => {
   const e = s.exchange.events().find((x) => x.eventTicker === t);
   if (!e) return err(404, "not_found", "event not found");
-  const markets = s.exchange
-    .markets()
-    .filter((m) => m.eventTicker === t)
-    .map((m) => marketJson(m, s.exchange.book(m.ticker)));
-  return ok({ event: eventJson(e), markets });
+  const markets = nestedMarkets(s, e.eventTicker);
+  const nested = r.query.get("with_nested_markets") === "true";
+  return ok({ event: eventJson(e, nested ? markets : undefined), markets });
 });
 
 route("GET", "/series", false, (s, r) => {
@@ -442,7 +501,11 @@ route("GET", `/series/${SEG}`, false, (s, _r, [t]) => {
 
 // exchange
 route("GET", "/exchange/status", false, (s) =>
-  ok({ exchange_active: true, trading_active: !s.tradingPaused, exchange_estimated_resume_time: null }),
+  ok({
+    exchange_active: true,
+    trading_active: !s.exchange.exchangePaused(),
+    exchange_estimated_resume_time: null,
+  }),
 );
 route("GET", "/exchange/schedule", false, () => {
   const day = [{ open_time: "00:00", close_time: "23:59" }];
@@ -482,8 +545,9 @@ route("GET", "/account/endpoint_costs", true, () =>
 );
 
 // V2 orders
+/** A whole batch (or a create, an amend) is refused while the exchange is paused. */
 function tradingPaused(s: RestState): Reply | undefined {
-  return s.tradingPaused ? err(400, "trading_is_paused", "trading is paused") : undefined;
+  return s.exchange.exchangePaused() ? err(400, "trading_is_paused", "trading is paused") : undefined;
 }
 
 route("POST", "/portfolio/events/orders", true, (s, r) => {
@@ -620,6 +684,88 @@ route("POST", `/portfolio/events/orders/${SEG}/decrease`, true, (s, r, [id]) => 
   const out: Json = { order_id: id, remaining_count: formatCount(res.value.remainingCount), ts_ms: r.nowMs };
   if (res.value.clientOrderId) out.client_order_id = res.value.clientOrderId;
   return ok(out);
+});
+
+// Order groups (docs.kalshi.com/api-reference/order-groups): writes answer `{}` except create.
+function groupQuery(q: URLSearchParams): { subaccount: number | undefined } | Reply {
+  const sub = intParam(q, "subaccount");
+  if (sub === null || (sub !== undefined && sub < 0)) return err(400, "bad_request", "invalid subaccount");
+  return { subaccount: sub };
+}
+
+const groupNotFound = (): Reply => err(404, "not_found", "order group not found");
+
+route("POST", "/portfolio/order_groups/create", true, (s, r) => {
+  const limit = parseContractsLimit(r.body);
+  if (isReply(limit)) return limit;
+  const b = r.body as Record<string, unknown>;
+  const input: { contractsLimit: number; subaccount?: number; exchangeIndex?: number } = {
+    contractsLimit: limit,
+  };
+  for (const [k, f] of [
+    ["subaccount", "subaccount"],
+    ["exchange_index", "exchangeIndex"],
+  ] as const) {
+    const v = b[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+      return err(400, "invalid_parameters", `${k} must be a non-negative integer`);
+    input[f] = v;
+  }
+  if (input.exchangeIndex !== undefined && !SHARDS.includes(input.exchangeIndex as (typeof SHARDS)[number]))
+    return err(400, "invalid_parameters", `unknown exchange_index ${input.exchangeIndex}`);
+  const res = s.exchange.createOrderGroup(user(r), input, r.nowMs);
+  if (!res.ok) return fromRejection(res);
+  return {
+    status: 201,
+    body: {
+      order_group_id: res.value.id,
+      subaccount: res.value.subaccount,
+      exchange_index: res.value.exchangeIndex,
+    },
+  };
+});
+
+route("GET", "/portfolio/order_groups", true, (s, r) => {
+  const q = groupQuery(r.query);
+  if (isReply(q)) return q;
+  return ok({ order_groups: s.exchange.orderGroups(user(r), q.subaccount).map(orderGroupJson) });
+});
+
+route("GET", `/portfolio/order_groups/${SEG}`, true, (s, r, [id]) => {
+  const q = groupQuery(r.query);
+  if (isReply(q)) return q;
+  const g = s.exchange.orderGroup(user(r), id as string);
+  if (!g || (q.subaccount !== undefined && g.subaccount !== q.subaccount)) return groupNotFound();
+  return ok({
+    is_auto_cancel_enabled: !g.triggered,
+    orders: g.orderIds,
+    contracts_limit: g.contractsLimit / 100,
+    contracts_limit_fp: formatCount(g.contractsLimit),
+    exchange_index: g.exchangeIndex,
+  });
+});
+
+route("PUT", `/portfolio/order_groups/${SEG}/reset`, true, (s, r, [id]) => {
+  const res = s.exchange.resetOrderGroup(user(r), id as string, r.nowMs);
+  return res.ok ? ok({}) : fromRejection(res);
+});
+
+route("PUT", `/portfolio/order_groups/${SEG}/trigger`, true, (s, r, [id]) => {
+  const res = s.exchange.triggerOrderGroup(user(r), id as string, r.nowMs);
+  return res.ok ? ok({}) : fromRejection(res);
+});
+
+route("PUT", `/portfolio/order_groups/${SEG}/limit`, true, (s, r, [id]) => {
+  const limit = parseContractsLimit(r.body);
+  if (isReply(limit)) return limit;
+  const res = s.exchange.updateOrderGroupLimit(user(r), id as string, limit, r.nowMs);
+  return res.ok ? ok({}) : fromRejection(res);
+});
+
+route("DELETE", `/portfolio/order_groups/${SEG}`, true, (s, r, [id]) => {
+  const res = s.exchange.deleteOrderGroup(user(r), id as string, r.nowMs);
+  return res.ok ? ok({}) : fromRejection(res);
 });
 
 // Legacy V1 writes: every one answers the "switch to V2" error.

@@ -1,12 +1,13 @@
 /**
  * Exchange state (integer units) -> Kalshi's wire JSON (snake_case, fixed-point strings).
- * Field names and units follow kalshi-api.md §3.4-§3.6 and asyncapi.yaml's examples:
+ * Field names and units follow Kalshi's REST schemas and its AsyncAPI spec's examples:
  * prices `"0.5600"`, counts `"10.00"`, order money 6 decimals, position money 4 decimals,
  * and the mixed units Kalshi keeps (balance and settlement revenue in integer cents).
  */
 
 import type { CountUnits, MoneyMicros, PriceUnits } from "../../shared/kalshi/units.ts";
 import { formatCount, formatMoney, formatPrice, PRICE_SCALE } from "../../shared/kalshi/units.ts";
+import type { SimOrderGroup } from "../exchange/order-groups.ts";
 import type {
   BookSide,
   BookView,
@@ -14,6 +15,7 @@ import type {
   OutcomeSide,
   PriceRange,
   SimEvent,
+  SimEventFeeChange,
   SimFill,
   SimMarket,
   SimOrder,
@@ -22,6 +24,7 @@ import type {
   SimSettlement,
   SimTrade,
 } from "../exchange/types.ts";
+import { isMultivariate } from "../exchange/types.ts";
 
 export type Json = Record<string, unknown>;
 
@@ -101,7 +104,7 @@ export function marketJson(m: SimMarket, book: BookView | undefined): Json {
     ticker: m.ticker,
     event_ticker: m.eventTicker,
     market_type: "binary",
-    yes_sub_title: "",
+    yes_sub_title: m.yesSubTitle,
     no_sub_title: "",
     created_time: rfc3339(m.openTimeMs),
     status: m.status,
@@ -134,26 +137,51 @@ export function marketJson(m: SimMarket, book: BookView | undefined): Json {
     exchange_index: m.exchangeIndex,
     rules_primary: "",
     rules_secondary: "",
-    strike_type: "custom",
+    strike_type: m.strikeType,
     updated_time: rfc3339(m.updatedTimeMs),
+    fractional_trading_enabled: true,
   };
+  if (m.floorStrike !== undefined) out.floor_strike = m.floorStrike;
+  if (m.capStrike !== undefined) out.cap_strike = m.capStrike;
+  // a combo market names its collection (the sim's collection is its series)
+  if (isMultivariate(m.seriesTicker)) out.mve_collection_ticker = m.seriesTicker;
   if (m.result !== "") out.settlement_value_dollars = m.result === "yes" ? "1.0000" : "0.0000";
   return out;
 }
 
+/** Kalshi's `EventData`; the override fields appear only while an override is set. */
 export function eventJson(e: SimEvent, markets?: Json[]): Json {
   const out: Json = {
     event_ticker: e.eventTicker,
     series_ticker: e.seriesTicker,
     title: e.title,
-    sub_title: "",
+    sub_title: e.subTitle,
     mutually_exclusive: false,
     category: "Simulated",
-    collateral_return_type: "",
+    collateral_return_type: e.collateralReturnType,
+    available_on_brokers: true,
+    last_updated_ts: rfc3339(e.lastUpdatedMs),
     exchange_index: e.exchangeIndex,
   };
+  if (e.feeTypeOverride !== null && e.feeMultiplierOverridePpm !== null) {
+    out.fee_type_override = e.feeTypeOverride;
+    out.fee_multiplier_override = e.feeMultiplierOverridePpm / 1_000_000;
+  }
   if (markets) out.markets = markets;
   return out;
+}
+
+/** One entry of `GET /events/fee_changes` (nulls: the override was cleared). */
+export function feeChangeJson(c: SimEventFeeChange): Json {
+  return {
+    id: c.id,
+    event_ticker: c.eventTicker,
+    series_ticker: c.seriesTicker,
+    fee_type_override: c.feeTypeOverride,
+    fee_multiplier_override:
+      c.feeMultiplierOverridePpm === null ? null : c.feeMultiplierOverridePpm / 1_000_000,
+    scheduled_ts: rfc3339(c.scheduledMs),
+  };
 }
 
 export function seriesJson(s: SimSeries): Json {
@@ -165,8 +193,10 @@ export function seriesJson(s: SimSeries): Json {
     tags: [],
     settlement_sources: [],
     contract_url: "",
+    contract_terms_url: "",
     fee_type: s.feeType,
     fee_multiplier: s.feeMultiplierPpm / 1_000_000,
+    additional_prohibitions: [],
   };
 }
 
@@ -194,7 +224,22 @@ export function orderJson(o: SimOrder): Json {
   };
   if (o.expirationTimeSec !== undefined) out.expiration_time = rfc3339(o.expirationTimeSec * 1000);
   if (o.lastUpdateReason !== undefined) out.last_update_reason = o.lastUpdateReason;
+  if (o.orderGroupId !== undefined) out.order_group_id = o.orderGroupId;
   return out;
+}
+
+/**
+ * One entry of `GET /portfolio/order_groups` (Kalshi's `OrderGroup`). `is_auto_cancel_enabled`
+ * is our reading of an undocumented flag: true while the group is active (it will auto-cancel),
+ * false once triggered, until a reset.
+ */
+export function orderGroupJson(g: SimOrderGroup): Json {
+  return {
+    id: g.id,
+    contracts_limit_fp: formatCount(g.contractsLimit),
+    is_auto_cancel_enabled: !g.triggered,
+    exchange_index: g.exchangeIndex,
+  };
 }
 
 /**
@@ -223,6 +268,7 @@ export function userOrderJson(o: SimOrder): Json {
     last_updated_ts_ms: o.lastUpdateTimeMs,
     subaccount_number: o.subaccount,
   };
+  if (o.orderGroupId !== undefined) msg.order_group_id = o.orderGroupId;
   if (o.expirationTimeSec !== undefined) {
     msg.expiration_time = rfc3339(o.expirationTimeSec * 1000);
     msg.expiration_ts_ms = o.expirationTimeSec * 1000;

@@ -1,9 +1,9 @@
 /**
  * Kalshi's WebSocket API (`/trade-api/ws/v2`) in front of the exchange: the signed upgrade,
  * subscribe / unsubscribe / update_subscription / list_subscriptions with the documented
- * replies and error codes (kalshi-api.md §5.3, §5.6), one `seq` stream per `sid` that also
+ * replies and error codes (Kalshi's AsyncAPI spec), one `seq` stream per `sid` that also
  * advances on `ok` / `unsubscribed` replies, and the channels the bot uses. Message shapes follow
- * asyncapi.yaml's examples. Faults (stall, skipped or repeated seq, dropped sockets) and the
+ * the AsyncAPI spec's examples. Faults (stall, skipped or repeated seq, dropped sockets) and the
  * 10 s `heartbeat` pings live here too.
  */
 
@@ -14,6 +14,7 @@ import { WebSocketServer } from "ws";
 import { formatCount, formatMoney, formatPrice, PRICE_SCALE } from "../../shared/kalshi/units.ts";
 import { isMarketTicker } from "../../shared/kalshi/wire-fields.ts";
 import type { ExchangeEvent, Level, SimMarket } from "../exchange/types.ts";
+import { isMultivariate } from "../exchange/types.ts";
 import type { SimClock } from "./clock.ts";
 import type { ExchangePort } from "./exchange-port.ts";
 import type { FaultState, Inspection } from "./faults.ts";
@@ -36,6 +37,13 @@ const SEQUENCED = new Set([
   "pyth_value",
 ]);
 const KNOWN_CHANNELS = new Set([...SEQUENCED, "ticker", "fill", "user_orders", "market_positions"]);
+/** Channels that take no market filter: `market_ticker(s)` on them is ignored (Kalshi's spec). */
+const UNFILTERED = new Set([
+  "market_lifecycle_v2",
+  "multivariate_market_lifecycle",
+  "order_group_updates",
+  "communications",
+]);
 
 const ERRORS: Record<number, string> = {
   1: "Unable to process message",
@@ -225,7 +233,7 @@ export class WsHub {
     if (channels.includes("orderbook_delta") && tickers === undefined) return this.error(session, id, 14);
     for (const channel of channels as string[]) {
       this.deps.inspection.count(`ws_subscribe_${channel}`);
-      const filtered = channel !== "market_lifecycle_v2" && tickers !== undefined;
+      const filtered = !UNFILTERED.has(channel) && tickers !== undefined;
       // Re-subscribing is idempotent: new tickers join the existing subscription.
       let sub = [...session.subs.values()].find((s) => s.channel === channel);
       const added: string[] = [];
@@ -426,7 +434,8 @@ export class WsHub {
             yes_price_dollars: formatPrice(f.yesPrice),
             count_fp: formatCount(f.count),
             fee_cost: formatMoney(f.fee),
-            action: f.side === "bid" ? "buy" : "sell",
+            // legacy (action, side): Kalshi's order-direction table maps an ask to (buy, no), as REST does
+            action: "buy",
             ts: Math.floor(f.tsMs / 1000),
             ts_ms: f.tsMs,
             post_position_fp: formatCount(f.postPosition),
@@ -438,6 +447,15 @@ export class WsHub {
           if (f.clientOrderId) msg.client_order_id = f.clientOrderId;
           this.emit(s, sub, { type: "fill", msg });
         });
+        return;
+      }
+      case "order_group": {
+        const msg: Json = { event_type: ev.eventType, order_group_id: ev.groupId };
+        if (ev.contractsLimit !== undefined) msg.contracts_limit_fp = formatCount(ev.contractsLimit);
+        msg.ts_ms = ev.tsMs;
+        this.each("order_group_updates", undefined, ev.user, (s, sub) =>
+          this.emit(s, sub, { type: "order_group_updates", msg }),
+        );
         return;
       }
       case "order":
@@ -466,35 +484,103 @@ export class WsHub {
       }
       case "lifecycle": {
         const m = this.deps.exchange.market(ev.ticker);
-        const msg: Json = { market_ticker: ev.ticker, event_type: ev.eventType };
-        if (m) {
-          msg.exchange_index = m.exchangeIndex;
-          if (ev.eventType === "close_date_updated") msg.close_ts = Math.floor(m.closeTimeMs / 1000);
-          if (ev.eventType === "determined") {
-            msg.determination_ts = Math.floor(ev.tsMs / 1000);
-            msg.result = m.result;
-            msg.settlement_value = m.result === "yes" ? "1.0000" : "0.0000";
-          }
-          if (ev.eventType === "settled") msg.settled_ts = Math.floor(ev.tsMs / 1000);
-          if (ev.eventType === "deactivated" || ev.eventType === "activated")
-            msg.is_deactivated = ev.eventType === "deactivated";
-          if (ev.eventType === "created") {
-            msg.open_ts = Math.floor(m.openTimeMs / 1000);
-            msg.close_ts = Math.floor(m.closeTimeMs / 1000);
-            msg.additional_metadata = createdMetadata(m, this.deps.exchange);
-          }
-          if (ev.eventType === "price_level_structure_updated" || ev.eventType === "created") {
-            msg.price_level_structure = m.priceLevelStructure;
-            msg.price_ranges = priceRangesJson(m.priceRanges);
-          }
-        }
-        this.each("market_lifecycle_v2", ev.ticker, undefined, (s, sub) =>
-          this.emit(s, sub, { type: "market_lifecycle_v2", msg }),
+        // Combo (KXMVE*) markets have their own channel; market_lifecycle_v2 carries all the others.
+        const mve = m !== undefined && isMultivariate(m.seriesTicker);
+        const channel = mve ? "multivariate_market_lifecycle" : "market_lifecycle_v2";
+        const msg = m
+          ? lifecycleMsg(ev, m, this.deps.exchange)
+          : { market_ticker: ev.ticker, event_type: ev.eventType };
+        this.each(channel, ev.ticker, undefined, (s, sub) => this.emit(s, sub, { type: channel, msg }));
+        return;
+      }
+      case "event_lifecycle": {
+        const e = this.deps.exchange.events().find((x) => x.eventTicker === ev.eventTicker);
+        if (!e) return;
+        const channel = isMultivariate(e.seriesTicker)
+          ? "multivariate_market_lifecycle"
+          : "market_lifecycle_v2";
+        const msg: Json = {
+          event_ticker: e.eventTicker,
+          exchange_index: e.exchangeIndex,
+          title: e.title,
+          subtitle: e.subTitle,
+          collateral_return_type: e.collateralReturnType,
+          series_ticker: e.seriesTicker,
+        };
+        this.each(channel, undefined, undefined, (s, sub) =>
+          this.emit(s, sub, { type: "event_lifecycle", msg }),
+        );
+        return;
+      }
+      case "event_fee_update": {
+        const e = this.deps.exchange.events().find((x) => x.eventTicker === ev.eventTicker);
+        if (!e) return;
+        const msg: Json = {
+          event_ticker: e.eventTicker,
+          fee_type_override: e.feeTypeOverride,
+          fee_multiplier_override:
+            e.feeMultiplierOverridePpm === null ? null : e.feeMultiplierOverridePpm / 1_000_000,
+        };
+        // Kalshi delivers it on market_lifecycle_v2 only
+        this.each("market_lifecycle_v2", undefined, undefined, (s, sub) =>
+          this.emit(s, sub, { type: "event_fee_update", msg }),
         );
         return;
       }
     }
   }
+}
+
+/**
+ * A lifecycle message's `msg` (Kalshi's AsyncAPI marketLifecycleV2Payload and
+ * multivariateMarketLifecyclePayload):
+ * only the keys its event type carries. `exchange_index` comes with `created` only, as the spec says.
+ */
+function lifecycleMsg(
+  ev: Extract<ExchangeEvent, { kind: "lifecycle" }>,
+  m: SimMarket,
+  exchange: ExchangePort,
+): Json {
+  const msg: Json = { market_ticker: ev.ticker, event_type: ev.eventType };
+  switch (ev.eventType) {
+    case "created":
+      msg.exchange_index = m.exchangeIndex;
+      msg.open_ts = Math.floor(m.openTimeMs / 1000);
+      msg.close_ts = Math.floor(m.closeTimeMs / 1000);
+      msg.additional_metadata = createdMetadata(m, exchange);
+      msg.price_level_structure = m.priceLevelStructure;
+      // the multivariate payload has no price_ranges key
+      if (!isMultivariate(m.seriesTicker)) msg.price_ranges = priceRangesJson(m.priceRanges);
+      break;
+    case "close_date_updated":
+      msg.close_ts = Math.floor(m.closeTimeMs / 1000);
+      break;
+    case "determined":
+      msg.determination_ts = Math.floor(ev.tsMs / 1000);
+      msg.result = m.result;
+      msg.settlement_value = m.result === "yes" ? "1.0000" : "0.0000";
+      break;
+    case "settled":
+      msg.settled_ts = Math.floor(ev.tsMs / 1000);
+      break;
+    case "deactivated":
+    case "activated":
+      msg.is_deactivated = ev.eventType === "deactivated";
+      break;
+    case "price_level_structure_updated":
+      msg.price_level_structure = m.priceLevelStructure;
+      msg.price_ranges = priceRangesJson(m.priceRanges);
+      break;
+    case "metadata_updated": {
+      const md = ev.metadata ?? {};
+      if (md.strikeType !== undefined) msg.strike_type = md.strikeType;
+      if (md.floorStrike !== undefined) msg.floor_strike = md.floorStrike;
+      if (md.capStrike !== undefined) msg.cap_strike = md.capStrike;
+      if (md.yesSubTitle !== undefined) msg.yes_sub_title = md.yesSubTitle;
+      break;
+    }
+  }
+  return msg;
 }
 
 /** `additional_metadata` of a `created` event (asyncapi's example carries it; sim markets have no rules text). */
@@ -503,7 +589,7 @@ function createdMetadata(m: SimMarket, exchange: ExchangePort): Json {
   return {
     name: m.ticker,
     title: event?.title ?? m.ticker,
-    yes_sub_title: "",
+    yes_sub_title: m.yesSubTitle,
     no_sub_title: "",
     rules_primary: "",
     rules_secondary: "",

@@ -73,7 +73,7 @@ function setup(name: string) {
   const resolve = async (intentId: string) => {
     for (let i = 0; i < 12; i++) {
       const o = await order(intentId);
-      if (!o || o.state !== "pending") return o;
+      if (o?.state !== "pending") return o;
       await step(2_000);
       await h.job("resolve");
     }

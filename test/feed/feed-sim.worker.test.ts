@@ -188,7 +188,7 @@ describe("market data recovers from the simulator's faults", () => {
     s = await feed(t);
     expect(s.socket).toBe("open");
     expect(counter(s, "reconnects")).toBe(2);
-    expect(s.subscriptions).toHaveLength(7);
+    expect(s.subscriptions).toHaveLength(8);
     expect(await canEnter(t, ticker)).toBe(true);
     // The private channels may have missed events while down: no entry until a reconciliation.
     expect((await t.inObj((a) => a.entryBlockers(ticker))).map((c) => c.code)).toContain(
@@ -255,7 +255,7 @@ describe("market data recovers from the simulator's faults", () => {
     await t.beat();
     const after = await feed(t);
     expect(after.socket).toBe("open");
-    expect(after.subscriptions).toHaveLength(7); // replayed from the persisted wanted set
+    expect(after.subscriptions).toHaveLength(8); // replayed from the persisted wanted set
     expect(counter(after, "snapshots_applied")).toBe(first.wanted.length);
     expect(await canEnter(t, ticker)).toBe(true);
     await expectBooksEqual(t);

@@ -313,13 +313,19 @@ describe("MarketData", () => {
     });
     for (const ch of ["ticker", "trade"])
       expect(subs).toContainEqual({ channels: [ch], market_tickers: [TICKER] });
-    for (const ch of ["fill", "user_orders", "market_positions", "market_lifecycle_v2"]) {
+    for (const ch of [
+      "fill",
+      "user_orders",
+      "market_positions",
+      "market_lifecycle_v2",
+      "order_group_updates",
+    ]) {
       expect(subs).toContainEqual({ channels: [ch] });
     }
     const s = t.status();
     expect(s.socket).toBe("open");
     expect(s.wanted).toEqual([TICKER]);
-    expect(s.subscriptions).toHaveLength(7);
+    expect(s.subscriptions).toHaveLength(8);
     expect(s.entriesAllowed).toBe(true);
     expect(t.canEnter(TICKER)).toBe(true);
     expect(t.routed.connects).toBe(1);
@@ -340,7 +346,7 @@ describe("MarketData", () => {
     expect(t.kalshi.sockets).toHaveLength(2);
     s = t.status();
     expect(s.socket).toBe("open");
-    expect(s.subscriptions).toHaveLength(7);
+    expect(s.subscriptions).toHaveLength(8);
     expect(t.canEnter(TICKER)).toBe(true);
   });
 
@@ -410,7 +416,7 @@ describe("MarketData", () => {
     await t.beat();
     const after = t.status();
     expect(after.socket).toBe("open");
-    expect(after.subscriptions).toHaveLength(7); // replayed from the persisted wanted set
+    expect(after.subscriptions).toHaveLength(8); // replayed from the persisted wanted set
     expect(t.canEnter(TICKER)).toBe(true);
   });
 
@@ -490,7 +496,7 @@ describe("MarketData", () => {
     const after = t.status();
     expect(t.kalshi.sockets).toHaveLength(1);
     expect(t.kalshi.commands.at(-1)).toMatchObject({ cmd: "subscribe", params: { channels: ["trade"] } });
-    expect(after.subscriptions).toHaveLength(7);
+    expect(after.subscriptions).toHaveLength(8);
     expect(after.subscriptions.find((x) => x.channel === "trade")?.sid).not.toBe(trade?.sid);
     expect(after.counters.resubscribes_requested).toBe(1);
   });
@@ -611,7 +617,7 @@ describe("MarketData", () => {
     s = t.status();
     expect(t.kalshi.sockets).toHaveLength(1);
     expect(s.counters.silent_channel_resubscribes).toBe(1);
-    expect(s.subscriptions).toHaveLength(7);
+    expect(s.subscriptions).toHaveLength(8);
     expect(s.subscriptions.find((x) => x.channel === "orderbook_delta")).toMatchObject({ silent: false });
     expect(s.subscriptions.find((x) => x.channel === "orderbook_delta")?.sid).not.toBe(sid);
     expect(t.canEnter(TICKER)).toBe(true);

@@ -51,7 +51,7 @@ async function status(): Promise<Status | undefined> {
     headers: { authorization: `Bearer ${TOKEN}` },
     signal: AbortSignal.timeout(5000),
   });
-  return r.ok ? ((await r.json()) as Status) : undefined;
+  return r.ok ? ((await r.json()) as { feed: Status }).feed : undefined;
 }
 
 function runState(): RunState {

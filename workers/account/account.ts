@@ -31,7 +31,12 @@ import type { KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
 import { snapForBuy, snapForSell, snapPrice } from "../../shared/kalshi/tick-grid.ts";
 import { PRICE_SCALE } from "../../shared/kalshi/units.ts";
 import type { WsMessage } from "../../shared/kalshi/ws-messages.ts";
-import { toFillEvent, toLifecycleEvent, toUserOrderUpdate } from "../../shared/kalshi/ws-messages.ts";
+import {
+  toFillEvent,
+  toLifecycleEvent,
+  toOrderGroupUpdate,
+  toUserOrderUpdate,
+} from "../../shared/kalshi/ws-messages.ts";
 import {
   fillOfEvent,
   type HistoryRecorder,
@@ -311,12 +316,11 @@ export class Account {
           if (info.eventTicker === m.msg.event_ticker)
             this.#markets.set(t, { ...info, fee: this.#d.catalogue.feeOf(info) });
         return;
+      case "order_group_updates":
+        this.orders.onOrderGroupUpdate(toOrderGroupUpdate(m));
+        return;
       default:
-        if ((m as { type: string }).type === "order_group_updates") {
-          const msg = (m as { msg?: { event_type?: unknown; order_group_id?: unknown } }).msg;
-          if (typeof msg?.event_type === "string" && typeof msg.order_group_id === "string")
-            this.orders.onOrderGroupUpdate({ eventType: msg.event_type, orderGroupId: msg.order_group_id });
-        }
+        return;
     }
   }
 

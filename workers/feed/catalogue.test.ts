@@ -10,7 +10,7 @@ import markets from "../../shared/kalshi/fixtures/http_get_markets.json" with { 
 import series from "../../shared/kalshi/fixtures/http_get_series.json" with { type: "json" };
 import type { Result } from "../../shared/kalshi/rest-client.ts";
 import {
-  type EventData,
+  type Event,
   GetMarketOrderbookResponse,
   GetMarketsResponse,
   GetSeriesResponse,
@@ -100,7 +100,7 @@ describe("MarketCatalogue", () => {
       },
       getEvent: async (t) => {
         calls.events++;
-        return ok<EventData>({ event_ticker: t, series_ticker: SERIES.ticker });
+        return ok<Event>({ event_ticker: t, series_ticker: SERIES.ticker });
       },
       getSeries: async () => {
         calls.series++;

@@ -50,6 +50,7 @@ export const ChannelSilenceConfig = z.object({
   user_orders: silence(null),
   market_positions: silence(null),
   market_lifecycle_v2: silence(null),
+  order_group_updates: silence(null),
 });
 export type ChannelSilenceConfig = z.infer<typeof ChannelSilenceConfig>;
 

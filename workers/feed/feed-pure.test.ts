@@ -140,7 +140,14 @@ describe("feed config", () => {
     const c = DEFAULT_FEED_CONFIG.channelSilenceMs;
     expect(c.orderbook_delta).toBeGreaterThan(0);
     expect(c.ticker).toBeGreaterThan(0);
-    for (const rare of ["trade", "fill", "user_orders", "market_positions", "market_lifecycle_v2"] as const)
+    for (const rare of [
+      "trade",
+      "fill",
+      "user_orders",
+      "market_positions",
+      "market_lifecycle_v2",
+      "order_group_updates",
+    ] as const)
       expect(c[rare]).toBeNull();
   });
   it("proves a quiet sid before its books reach maxBookAgeMs, even a heartbeat late", () => {
@@ -170,6 +177,7 @@ describe("planSubscriptions", () => {
       "user_orders",
       "market_positions",
       "market_lifecycle_v2",
+      "order_group_updates",
     ]);
     expect(plan[0]?.params).toEqual({
       channels: ["orderbook_delta"],
@@ -185,6 +193,7 @@ describe("planSubscriptions", () => {
       "user_orders",
       "market_positions",
       "market_lifecycle_v2",
+      "order_group_updates",
     ]);
   });
   it("adds and removes markets with update_subscription, then is in sync", () => {

@@ -11,7 +11,13 @@
 /** Market-scoped channels; `orderbook_delta` always with `use_yes_price` set explicitly. */
 export const MARKET_CHANNELS = ["orderbook_delta", "ticker", "trade"] as const;
 /** Account-wide or all-market channels (no market filter). */
-export const GLOBAL_CHANNELS = ["fill", "user_orders", "market_positions", "market_lifecycle_v2"] as const;
+export const GLOBAL_CHANNELS = [
+  "fill",
+  "user_orders",
+  "market_positions",
+  "market_lifecycle_v2",
+  "order_group_updates",
+] as const;
 export type MarketChannel = (typeof MARKET_CHANNELS)[number];
 export type GlobalChannel = (typeof GLOBAL_CHANNELS)[number];
 export type Channel = MarketChannel | GlobalChannel;
