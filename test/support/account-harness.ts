@@ -34,7 +34,8 @@ export interface HarnessOptions {
 
 export function accountHarness(name: string, opts: HarnessOptions = {}) {
   const stub = env.ACCOUNT.getByName(name);
-  const clock = { now: 1_000_000 };
+  // A realistic epoch: history rows refuse times outside 2000-2200.
+  const clock = { now: 1_795_000_000_000 };
   const logs: LogLine[] = [];
   /** Called on every log line, inside the object, with the account at that instant. */
   let onLog: ((l: LogLine, a: Account) => void) | undefined;

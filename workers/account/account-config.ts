@@ -5,8 +5,11 @@
  * either applies entirely or is refused with field-level errors, and nothing is half-written.
  */
 import { z } from "zod";
+import { RiskConfig } from "../../shared/risk/config.ts";
+import { StrategyConfig } from "../../shared/strategy/config.ts";
 import { ExecutorConfig } from "../executor/config.ts";
 import { FeedConfig } from "../feed/feed-config.ts";
+import { AlertConfig, ReportConfig } from "../notify/config.ts";
 import { type ModuleSchema, readRow } from "./sql-schema.ts";
 
 export const JobsConfig = z.object({
@@ -36,6 +39,10 @@ export const AccountConfig = z.object({
   executor: ExecutorConfig.default(ExecutorConfig.parse({})),
   jobs: JobsConfig.default(JobsConfig.parse({})),
   history: HistoryConfig.default(HistoryConfig.parse({})),
+  strategy: StrategyConfig.default(StrategyConfig.parse({})),
+  risk: RiskConfig.default(RiskConfig.parse({})),
+  alerts: AlertConfig.default(AlertConfig.parse({})),
+  report: ReportConfig.default(ReportConfig.parse({})),
 });
 export type AccountConfig = z.infer<typeof AccountConfig>;
 

@@ -17,14 +17,28 @@
  * `INTERNALS` symbol (symbol-keyed members are not exposed over RPC).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Intent } from "../../shared/domain.ts";
+import type { Intent, RoundTrip } from "../../shared/domain.ts";
 import { resolveTarget, secretsStatus } from "../../shared/environment.ts";
+import { formatCount } from "../../shared/kalshi/units.ts";
+import type { JournalOrder, ReconDiff } from "../executor/journal.ts";
+import type { OrderGroupApi } from "../executor/order-path.ts";
 import { type FrameHandlerBookPortOptions, frameHandlerBookPort } from "../feed/book-port.ts";
 import { MarketCatalogue } from "../feed/catalogue.ts";
 import { lazySigner, restClientFor, signedSocketOpener } from "../feed/feed-adapters.ts";
 import { historyClientFromEnv } from "../history/flush.ts";
-import { type Account, Account as AccountCore, type AccountDeps, type AccountStatus } from "./account.ts";
-import type { ConfigUpdate } from "./account-config.ts";
+import type { AccountSnapshot, HistoryTable } from "../history/rows.ts";
+import { queryHistory } from "../history/store.ts";
+import { mailSettings } from "../notify/config.ts";
+import { resendSender } from "../notify/notify-jobs.ts";
+import {
+  type Account,
+  Account as AccountCore,
+  type AccountDeps,
+  type AccountStatus,
+  type PositionView,
+} from "./account.ts";
+import type { AccountConfig, ConfigUpdate } from "./account-config.ts";
+import type { StoredReport } from "./account-ledger.ts";
 import { sqlHistory } from "./history-recorder.ts";
 
 /** Symbol-keyed test seam: not part of the RPC surface. */
@@ -72,7 +86,7 @@ export class AccountObject extends DurableObject<Env> {
     return "pong";
   }
 
-  /** Idempotent: starts the feed and the jobs (the cron keep-alive calls it too). */
+  /** Idempotent: starts the feed and the jobs. */
   async start(): Promise<{ ok: boolean; status: AccountStatus; cause?: { code: string; message: string } }> {
     const r = await this.#account.start();
     return r.ok
@@ -90,16 +104,20 @@ export class AccountObject extends DurableObject<Env> {
     return this.#account.status();
   }
 
-  /** Re-arms the alarm when it is missing or late (the cron watchdog). */
-  async watchdog(): Promise<{ rearmed: boolean }> {
-    if (!this.#account.feed.running) return { rearmed: false };
+  /**
+   * The cron's watchdog: a running account whose alarm is missing or late gets it re-armed (a
+   * deploy or a crash may have lost it). A stopped account is left alone: the cron never starts
+   * trading on its own.
+   */
+  async watchdog(): Promise<{ running: boolean; rearmed: boolean }> {
+    if (!this.#account.feed.running) return { running: false, rearmed: false };
     const at = await this.ctx.storage.getAlarm();
     const late = at === null || at < Date.now() - 60_000;
     if (late) await this.ctx.storage.setAlarm(Date.now());
-    return { rearmed: late };
+    return { running: true, rearmed: late };
   }
 
-  config(): unknown {
+  config(): AccountConfig {
     return this.#account.config.get();
   }
 
@@ -107,14 +125,12 @@ export class AccountObject extends DurableObject<Env> {
     return this.#account.updateConfig(patch);
   }
 
-  orders(limit = 100, beforeMs?: number): unknown[] {
-    return this.#account.orders.journal
-      .recentOrders(Math.min(Math.max(limit, 1), 500), beforeMs)
-      .map(({ body: _b, ...o }) => o);
+  orders(limit = 100, beforeMs?: number): Omit<JournalOrder, "body">[] {
+    return this.#account.orders.journal.recentOrders(clamp(limit), beforeMs).map(({ body: _b, ...o }) => o);
   }
 
-  positions(): unknown[] {
-    return this.#account.orders.positions();
+  positions(): PositionView[] {
+    return this.#account.positionViews();
   }
 
   submitOrder(intent: Intent): ReturnType<Account["submitManual"]> {
@@ -133,7 +149,31 @@ export class AccountObject extends DurableObject<Env> {
     return this.#account.orders.flatten("operator flatten");
   }
 
-  reconciliationDifferences(onlyOpen = false): unknown[] {
+  halt(reason: string): AccountStatus {
+    return this.#account.halt(reason);
+  }
+
+  resume(): AccountStatus {
+    return this.#account.resume().status;
+  }
+
+  why(ticker: string): ReturnType<Account["why"]> {
+    return this.#account.why(ticker);
+  }
+
+  markets(): ReturnType<Account["markets"]> {
+    return this.#account.markets();
+  }
+
+  trades(limit = 100, beforeMs?: number): RoundTrip[] {
+    return this.#account.trades(clamp(limit), beforeMs);
+  }
+
+  pnlByDay(days = 30): ReturnType<Account["pnlByDay"]> {
+    return this.#account.pnlByDay(Math.min(Math.max(days, 1), 366));
+  }
+
+  reconciliationDifferences(onlyOpen = false): ReconDiff[] {
     return this.#account.orders.journal.diffs(200, onlyOpen);
   }
 
@@ -141,15 +181,42 @@ export class AccountObject extends DurableObject<Env> {
     return { reviewed: this.#account.orders.journal.reviewDiff(id, Date.now()) };
   }
 
-  /** Sends the history outbox to Supabase now (the cron's flush job). */
-  async flushHistory(): Promise<{ ok: boolean; detail?: string; error?: string }> {
+  /** One page of history from the object's SQLite (newest first). */
+  history(
+    table: HistoryTable,
+    q: { since?: number; until?: number; cursor?: string; limit: number },
+  ): ReturnType<typeof queryHistory> {
+    return queryHistory(this.ctx.storage.sql, table, q);
+  }
+
+  outbox(): ReturnType<Account["outbox"]> {
+    return this.#account.outbox();
+  }
+
+  reports(limit = 30, day?: string): StoredReport[] {
+    return this.#account.ledger.reports(clamp(limit), day);
+  }
+
+  sendReport(day?: string): ReturnType<Account["sendReportNow"]> {
+    return this.#account.sendReportNow(day);
+  }
+
+  /** The 5-minute account snapshot (cron). */
+  snapshot(): AccountSnapshot {
+    return this.#account.snapshot();
+  }
+
+  /** Sends the history outbox to Supabase now (cron). */
+  async flushHistory(): Promise<{ ok: boolean; error?: string }> {
     await this.#account.scheduler.runNow("flush");
     const j = this.#account.scheduler.status().find((x) => x.job === "flush");
     return j?.lastOk ? { ok: true } : { ok: false, error: j?.lastError ?? "not run" };
   }
 
-  roundTrips(limit = 100, beforeMs?: number): unknown[] {
-    return this.#account.orders.journal.roundTrips(Math.min(Math.max(limit, 1), 500), 0, beforeMs);
+  /** Deletes history past its retention now (cron). */
+  async retention(): Promise<{ ok: boolean }> {
+    await this.#account.scheduler.runNow("retention");
+    return { ok: true };
   }
 
   override async alarm(): Promise<void> {
@@ -194,15 +261,45 @@ export class AccountObject extends DurableObject<Env> {
       secrets: o.secrets ?? { kalshiKey: secretsStatus(env).kalshiKey === "present" },
       rest,
       catalogue: o.catalogue ?? new MarketCatalogue(rest, { log, nowMs }),
-      groups: o.groups ?? null,
+      groups: o.groups !== undefined ? o.groups : orderGroupsOf(rest),
       books: o.books ?? frameHandlerBookPort(bookOpts),
       openSocket: o.openSocket ?? signedSocketOpener(wsUrl, signer),
       history: o.history ?? sqlHistory(this.ctx.storage.sql, target.accountKey, nowMs),
       historyClient: o.historyClient !== undefined ? o.historyClient : historyClientFromEnv(env),
+      mail: o.mail !== undefined ? o.mail : mailOf(env),
       nowMs,
       random: o.random ?? Math.random,
       newId: o.newId ?? (() => crypto.randomUUID()),
       log,
     };
   }
+}
+
+function clamp(limit: number): number {
+  return Math.min(Math.max(Math.floor(limit) || 1, 1), 500);
+}
+
+/** Resend from the Worker's secrets and vars, or null (mail off) when they are incomplete. */
+function mailOf(env: Env): AccountDeps["mail"] {
+  const m = mailSettings(env);
+  return m.ok ? resendSender(m.settings) : null;
+}
+
+/** Order groups through the REST client: one group per shard, created with the configured cap. */
+function orderGroupsOf(rest: AccountDeps["rest"]): OrderGroupApi {
+  return {
+    async create(exchangeIndex, contractsLimit) {
+      const r = await rest.createOrderGroup({
+        contracts_limit_fp: formatCount(contractsLimit),
+        exchange_index: exchangeIndex,
+      });
+      return r.ok
+        ? { ok: true, value: { groupId: r.value.order_group_id } }
+        : { ok: false, failure: r.failure };
+    },
+    async reset(groupId, exchangeIndex) {
+      const r = await rest.resetOrderGroup(groupId, { exchange_index: exchangeIndex });
+      return r.ok ? { ok: true, value: r.value } : { ok: false, failure: r.failure };
+    },
+  };
 }

@@ -1,34 +1,39 @@
 /**
  * One Kalshi account's trading core, free of Durable Object APIs: it composes the modules that own
- * state (market data, the order path, the scheduler, the config store) and routes between them.
- * The Durable Object (`account-object.ts`) builds it from `env` and `ctx.storage`, forwards RPCs
- * and runs `alarm()`; tests build it with fakes.
+ * state (market data, the order path, the risk keeper, the notifier, the scheduler, the config
+ * store) and routes between them. The Durable Object (`account-object.ts`) builds it from `env`
+ * and `ctx.storage`, forwards RPCs and runs `alarm()`; tests build it with fakes.
  *
  * Routing (the hot path first):
- * - a book changed -> the exit keeper for a held market; the entry decision for a watched one;
+ * - a book changed -> the exit keeper for a held market; the strategy's entry decision for a
+ *   watched one, then the risk gate, then the order path (all synchronous, nothing awaited);
  * - `fill` / `user_order` / `order_group_updates` -> the order path;
  * - lifecycle (`market_lifecycle_v2`) and fee overrides (`event_fee_update`) -> the market table,
- *   and a universe refresh when the set of tradable markets may have changed;
+ *   exit signals for held markets, and a universe refresh when the tradable set may have changed;
  * - a new socket -> reconciliation now (entries wait for it).
  *
- * Jobs (the scheduler): universe, cross-check, reconciliation, unknown-order resolution, exchange
- * status, balance, order groups.
+ * The heartbeat (from the alarm): liveness, exits, the feed and equity marks into the risk state,
+ * time-based exit signals (timeout, pre-close), then due jobs: universe, cross-check,
+ * reconciliation, unknown-order resolution, exchange status, balance, order groups, history
+ * flush and retention, alerts and the daily report.
  */
 
 import type { SupabaseClient } from "@supabase/supabase-js";
 import type {
   BookView,
-  ExitPlan,
   ExitReason,
   Intent,
   MarketInfo,
   MarketStatus,
+  MoneyMicros,
   PriceUnits,
+  RoundTrip,
   Side,
+  TradingState,
 } from "../../shared/domain.ts";
-import { bidOf } from "../../shared/domain.ts";
+import { bidOf, isExitPurpose, openCount } from "../../shared/domain.ts";
 import type { KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
-import { snapForBuy, snapForSell, snapPrice } from "../../shared/kalshi/tick-grid.ts";
+import { toBalance } from "../../shared/kalshi/rest-schemas.ts";
 import { PRICE_SCALE } from "../../shared/kalshi/units.ts";
 import type { WsMessage } from "../../shared/kalshi/ws-messages.ts";
 import {
@@ -37,6 +42,11 @@ import {
   toOrderGroupUpdate,
   toUserOrderUpdate,
 } from "../../shared/kalshi/ws-messages.ts";
+import { checkIntent, type RiskContext } from "../../shared/risk/check.ts";
+import type { RiskEvent } from "../../shared/risk/state.ts";
+import { type AccountView, type Explanation, evaluateMarket } from "../../shared/strategy/decide.ts";
+import { exitLimitPrice, exitPlanFor, exitSignal } from "../../shared/strategy/exits.ts";
+import { sizingLimitsOf } from "../../shared/strategy/sizing.ts";
 import {
   fillOfEvent,
   type HistoryRecorder,
@@ -52,14 +62,33 @@ import type { BookPort, SocketOpener } from "../feed/ports.ts";
 import { selectUniverse } from "../feed/universe.ts";
 import { flushHistory } from "../history/flush.ts";
 import {
+  type AccountSnapshot,
+  guardRows,
+  type HistoryRow,
+  logRow,
+  marketRow,
+  newEventId,
+  reportRow,
+  riskEventRow,
+  snapshotRow,
+} from "../history/rows.ts";
+import {
+  appendHistory,
   applyRetention,
   enforceBound,
   ensureHistorySchema,
   type OutboxState,
   outboxState,
 } from "../history/store.ts";
+import { type Alert, positionClosedAlert, positionOpenedAlert } from "../notify/alerts.ts";
+import type { Send } from "../notify/notify-jobs.ts";
+import type { DailyReportData } from "../notify/report-data.ts";
+import { tradingDayOf } from "../notify/trading-day.ts";
 import { type AccountConfig, CONFIG_SCHEMA, ConfigStore, type ConfigUpdate } from "./account-config.ts";
+import { ACCOUNT_SCHEMA, AccountLedger } from "./account-ledger.ts";
 import { takeRandom, topsMatch } from "./cross-check.ts";
+import { NOTIFY_SCHEMA, Notifier } from "./notifier.ts";
+import { RISK_SCHEMA, RiskKeeper } from "./risk-keeper.ts";
 import { type JobOutcome, type JobStatus, SCHEDULER_SCHEMA, Scheduler } from "./scheduler.ts";
 import { applySchema } from "./sql-schema.ts";
 
@@ -82,6 +111,8 @@ export interface AccountDeps {
   history: HistoryRecorder;
   /** Supabase, when configured; history stays local (with retention) without it. */
   historyClient: SupabaseClient | null;
+  /** Resend, when configured; alerts stay queued and reports are stored without it. */
+  mail: Send | null;
   nowMs: () => number;
   random: () => number;
   newId: () => string;
@@ -94,60 +125,78 @@ export interface Cause {
   message: string;
 }
 
+export interface PositionView {
+  ticker: string;
+  positionId: string;
+  side: Side;
+  contracts: number;
+  avgEntry: PriceUnits;
+  cost: MoneyMicros;
+  fees: MoneyMicros;
+  mark: PriceUnits | null;
+  unrealized: MoneyMicros | null;
+  openedMs: number;
+  takeProfit: PriceUnits | null;
+  stop: PriceUnits | null;
+  deadlineMs: number | null;
+  exitMode: string;
+  exitReason: string | null;
+  /** working exit orders: the take-profit's working size and any exit in flight */
+  takeProfitWorking: number;
+  exitWorking: number;
+}
+
 export interface AccountStatus {
   account: string;
   env: string;
   running: boolean;
+  /** trading may go on: no cause below and at least one fresh book */
   ready: boolean;
+  trading: {
+    state: TradingState;
+    /** the breakers and the admin halt behind the state, with their numbers */
+    reasons: {
+      breaker: string;
+      since: number;
+      sets: string;
+      message: string;
+      numbers: Record<string, number>;
+    }[];
+  };
   /** what stops new entries now, most fundamental first; empty when entries may go out */
   causes: Cause[];
+  equity: MoneyMicros | null;
+  dayPnl: MoneyMicros | null;
+  startOfDayEquity: MoneyMicros | null;
+  consecutiveLosses: number;
+  positions: PositionView[];
   feed: FeedStatus;
   exchange: { tradingActive: boolean | null; exchangeActive: boolean | null; checkedAgoMs: number | null };
   orders: { working: number; unknown: number };
-  positions: number;
   reconcile: { needed: boolean; failures: number; lastOkAgoMs: number | null; openDifferences: number };
-  balance: number | null;
+  balance: MoneyMicros | null;
   crossCheck: { compared: number; mismatches: number };
   outbox: OutboxState & { supabase: boolean };
+  mail: boolean;
   jobs: JobStatus[];
   configVersion: number;
 }
 
-/** The built-in exit plan until the strategy supplies one: take-profit +2 points, stop -1 point. */
-export function defaultExitPlan(
-  side: Side,
-  avgEntry: PriceUnits,
-  market: MarketInfo | undefined,
-  nowMs: number,
-): ExitPlan {
-  const tpRaw = Math.min(avgEntry + 200, 9_900);
-  const stopRaw = Math.max(avgEntry - 100, 100);
-  if (!market) return { takeProfit: tpRaw, stop: stopRaw, deadlineMs: nowMs + 2 * 3_600_000 };
-  const yes = (p: PriceUnits) => (side === "yes" ? p : PRICE_SCALE - p);
-  // Sell at the TP: never below it (snap up on our leg). The stop triggers at or above its price.
-  const tpYes = side === "yes" ? snapForSell(market.grid, tpRaw) : snapForBuy(market.grid, yes(tpRaw));
-  const stopYes = snapPrice(market.grid, yes(stopRaw), side === "yes" ? "up" : "down");
-  return {
-    takeProfit: tpYes === null ? tpRaw : yes(tpYes),
-    stop: stopYes === null ? stopRaw : yes(stopYes),
-    deadlineMs: nowMs + 2 * 3_600_000,
-  };
-}
-
-/** The built-in bounded exit price: the bid, minus one more tick per attempt, at most 5 ticks below. */
-export function defaultExitPrice(
-  side: Side,
-  bid: PriceUnits | null,
-  attempt: number,
-  market: MarketInfo | undefined,
-): PriceUnits | null {
-  if (bid === null) return null;
-  const raw = Math.max(100, bid - 100 * Math.min(attempt - 1, 5));
-  if (!market) return raw;
-  const yes = side === "yes" ? raw : PRICE_SCALE - raw;
-  const s = side === "yes" ? snapForSell(market.grid, yes) : snapForBuy(market.grid, yes);
-  return s === null ? null : side === "yes" ? s : PRICE_SCALE - s;
-}
+/** History rows kept for these log events (the rest only go to the Worker's log). */
+const KEPT_LOG_EVENTS = new Set([
+  "order.anomaly",
+  "order.lapsed",
+  "reconcile.failed",
+  "exit.denied",
+  "exit.not_sent",
+  "feed.connect_failed",
+  "feed.breaker_tripped",
+  "order_group.triggered",
+  "order_group.create_failed",
+  "risk.state_invalid",
+  "config.load_error",
+  "alarm.failed",
+]);
 
 export class Account {
   readonly #d: AccountDeps;
@@ -155,7 +204,14 @@ export class Account {
   readonly scheduler: Scheduler;
   readonly feed: MarketData;
   readonly orders: OrderPath;
+  readonly risk: RiskKeeper;
+  readonly notifier: Notifier;
+  readonly ledger: AccountLedger;
   readonly #markets = new Map<string, MarketInfo>();
+  /** markets already recorded in history by this instance */
+  readonly #seenMarkets = new Set<string>();
+  /** the last decision explained, per watched market (`GET /api/why/{ticker}`) */
+  readonly #why = new Map<string, Explanation>();
   #exchange: { tradingActive: boolean | null; exchangeActive: boolean | null; checkedMs: number | null } = {
     tradingActive: null,
     exchangeActive: null,
@@ -166,15 +222,51 @@ export class Account {
   readonly #crossCheck = { compared: 0, mismatches: 0 };
   /** job promises started by the alarm (tests await them) */
   readonly #jobs = new Set<Promise<void>>();
+  /** Whether entries may go out at all, recomputed each heartbeat and on every change that matters. */
+  #gate: { open: boolean; causes: Cause[] } = { open: false, causes: [] };
+  #lastTradingState: TradingState = "active";
+
+  /** the log sink as given (the account's own `log` also keeps some events in history) */
+  readonly #sink: (event: string, data?: Record<string, unknown>) => void;
 
   constructor(deps: AccountDeps) {
-    this.#d = deps;
-    for (const s of [CONFIG_SCHEMA, SCHEDULER_SCHEMA, FEED_SCHEMA]) applySchema(deps.sql, s);
+    this.#sink = deps.log;
+    const log = (event: string, data?: Record<string, unknown>) => this.#log(event, data);
+    this.#d = { ...deps, log };
+    for (const s of [
+      CONFIG_SCHEMA,
+      SCHEDULER_SCHEMA,
+      FEED_SCHEMA,
+      RISK_SCHEMA,
+      NOTIFY_SCHEMA,
+      ACCOUNT_SCHEMA,
+    ])
+      applySchema(deps.sql, s);
     ensureHistorySchema(deps.sql);
     this.config = new ConfigStore(deps.sql);
-    if (this.config.loadError) deps.log("config.load_error", { error: this.config.loadError });
-    this.scheduler = new Scheduler(deps.sql, deps.nowMs, deps.log);
+    if (this.config.loadError) log("config.load_error", { error: this.config.loadError });
     const cfg = () => this.config.get();
+    this.scheduler = new Scheduler(deps.sql, deps.nowMs, log);
+    this.ledger = new AccountLedger(deps.sql);
+    this.risk = new RiskKeeper(
+      deps.sql,
+      () => cfg().risk,
+      deps.nowMs,
+      (e) => this.#onRiskEvents(e),
+      log,
+    );
+    this.#lastTradingState = this.risk.view().state;
+    this.notifier = new Notifier({
+      sql: deps.sql,
+      account: deps.target.accountKey,
+      nowMs: deps.nowMs,
+      alertConfig: () => cfg().alerts,
+      reportConfig: () => cfg().report,
+      send: deps.mail,
+      loadReportInput: (day, bounds) => this.#reportInput(day, bounds),
+      onReport: (day, data, delivered, emailId) => this.#recordReport(day, data, delivered, emailId),
+      log,
+    });
     this.feed = new MarketData({
       // A getter: config updates apply at once.
       get config() {
@@ -190,7 +282,7 @@ export class Account {
         onMessage: (m) => this.#onMessage(m),
         onConnected: () => this.#onConnected(),
       },
-      log: deps.log,
+      log,
     });
     this.orders = new OrderPath({
       sql: deps.sql,
@@ -200,14 +292,16 @@ export class Account {
       config: () => cfg().executor,
       nowMs: deps.nowMs,
       newId: deps.newId,
-      log: deps.log,
+      log,
       history: deps.history,
       market: (t) => this.#markets.get(t),
       book: (t) => this.feed.book(t),
       tradable: (t) => this.#tradable(t),
-      exitPlanFor: defaultExitPlan,
-      exitPrice: defaultExitPrice,
-      checkExit: () => ({ ok: true }),
+      exitPlanFor: (side, avgEntry, market, nowMs) =>
+        exitPlanFor(side, avgEntry, market?.grid ?? DEFAULT_GRID, cfg().strategy, nowMs),
+      exitPrice: (side, bid, attempt, market) =>
+        exitLimitPrice(side, bid, attempt, market?.grid ?? DEFAULT_GRID, cfg().strategy),
+      checkExit: (intent) => this.#check(intent),
       onEvent: (e) => this.#onPathEvent(e),
     });
     this.#defineJobs();
@@ -223,6 +317,27 @@ export class Account {
 
   book(ticker: string): BookView | undefined {
     return this.feed.book(ticker);
+  }
+
+  #log(event: string, data?: Record<string, unknown>): void {
+    this.#sink(event, data);
+    if (!KEPT_LOG_EVENTS.has(event)) return;
+    const now = this.#d.nowMs();
+    const payload = JSON.parse(JSON.stringify(data ?? {})) as Record<string, never>;
+    appendHistory(
+      this.#d.sql,
+      guardRows(this.accountKey, now, () => [
+        logRow(this.accountKey, {
+          eventId: newEventId("log", now),
+          atMs: now,
+          level: event.includes("failed") || event.includes("anomaly") ? "error" : "warn",
+          event,
+          message: String(data?.message ?? data?.error ?? data?.reason ?? event).slice(0, 500),
+          data: payload,
+        }),
+      ]),
+      now,
+    );
   }
 
   // ================================================================ lifecycle
@@ -244,12 +359,14 @@ export class Account {
     this.scheduler.runSoon("universe");
     this.scheduler.runSoon("reconcile");
     this.scheduler.runSoon("exchange");
+    this.#refreshGate();
     await this.#d.setAlarm(this.#d.nowMs());
     return { ok: true };
   }
 
   stop(): void {
     this.feed.stop();
+    this.#refreshGate();
   }
 
   /** The heartbeat and the scheduler, from the object's alarm. Returns when the next alarm should fire. */
@@ -258,11 +375,22 @@ export class Account {
     try {
       await this.feed.tick();
     } catch (err) {
-      this.#d.log("feed.tick_failed", { error: String(err).slice(0, 200) });
+      this.#d.log("alarm.failed", { where: "feed.tick", error: String(err).slice(0, 200) });
+      this.notifier.alert({
+        kind: "critical_error",
+        atMs: this.#d.nowMs(),
+        where: "feed.tick",
+        message: String(err).slice(0, 300),
+      });
     }
     const now = this.#d.nowMs();
+    this.risk.feed(this.feed.feedLive());
+    const equity = this.equity();
+    if (equity !== null) this.risk.equity(equity);
+    this.#exitSignals();
     this.orders.keepAll();
     this.orders.refreshRestTops();
+    this.#refreshGate();
     const check = this.orders.nextCheckMs();
     if (check !== null) this.scheduler.runSoon("resolve", Math.max(0, check - now));
     for (const p of this.scheduler.startDue()) this.#track(p);
@@ -276,7 +404,7 @@ export class Account {
     void p.finally(() => this.#jobs.delete(p));
   }
 
-  /** Resolves when every job started so far has finished (tests). */
+  /** Resolves when every job and request started so far has finished (tests). */
   async settled(): Promise<void> {
     for (let i = 0; i < 100; i++) {
       if (this.#jobs.size > 0) await Promise.all([...this.#jobs]);
@@ -288,7 +416,11 @@ export class Account {
   // ================================================================ routing
 
   #onBookChanged(ticker: string): void {
-    if (this.orders.holds(ticker)) this.orders.onBook(ticker);
+    if (this.orders.holds(ticker)) {
+      this.orders.onBook(ticker);
+      return;
+    }
+    if (this.#gate.open) this.#considerEntry(ticker);
   }
 
   #onMessage(m: WsMessage): void {
@@ -328,7 +460,7 @@ export class Account {
     const e = toLifecycleEvent(m);
     const info = this.#markets.get(e.ticker);
     const set = (patch: Partial<MarketInfo>) => {
-      if (info) this.#markets.set(e.ticker, { ...info, ...patch });
+      if (info) this.#markets.set(e.ticker, { ...(this.#markets.get(e.ticker) ?? info), ...patch });
     };
     let status: MarketStatus | undefined;
     switch (e.eventType) {
@@ -354,7 +486,10 @@ export class Account {
         break;
     }
     if (status !== undefined) set({ status });
-    if (e.eventType === "deactivated" && this.orders.holds(e.ticker)) this.orders.keep(e.ticker);
+    if (this.orders.holds(e.ticker)) {
+      this.#exitSignals(e.ticker);
+      this.orders.keep(e.ticker);
+    }
     if (e.eventType === "settled" && this.orders.holds(e.ticker)) this.scheduler.runSoon("reconcile");
     if (e.eventType !== "metadata_updated") this.scheduler.runSoon("universe", 1_000);
   }
@@ -362,9 +497,11 @@ export class Account {
   #onConnected(): void {
     this.orders.markReconcileNeeded();
     this.scheduler.runSoon("reconcile");
+    this.#refreshGate();
   }
 
   #onPathEvent(e: PathEvent): void {
+    const now = this.#d.nowMs();
     switch (e.kind) {
       case "position_opened":
         this.#d.log("position.opened", {
@@ -372,6 +509,8 @@ export class Account {
           side: e.position.side,
           contracts: e.position.contracts,
         });
+        this.notifier.alert(positionOpenedAlert(e.position, now));
+        this.scheduler.runSoon("balance", 1_000);
         return;
       case "position_closed":
         this.#d.log("position.closed", {
@@ -379,6 +518,10 @@ export class Account {
           reason: e.roundTrip.reason,
           pnl: e.roundTrip.pnl,
         });
+        this.notifier.alert(positionClosedAlert(e.roundTrip, now));
+        this.risk.roundTrip(e.roundTrip);
+        this.scheduler.runSoon("balance", 1_000);
+        this.#refreshGate();
         return;
       case "recon_diff":
         this.#d.log("reconcile.difference", {
@@ -386,16 +529,185 @@ export class Account {
           ticker: e.diff.ticker,
           blocking: e.diff.blocking,
         });
+        this.notifier.alert({
+          kind: "recon_difference",
+          atMs: now,
+          diffKind: e.diff.kind,
+          ticker: e.diff.ticker,
+          detail: e.diff.detail.slice(0, 400),
+          blocksEntries: e.diff.blocking,
+        });
+        this.#refreshGate();
         return;
       case "reconciled":
         this.#lastReconcileOkMs = e.atMs;
+        this.#refreshGate();
         return;
-      default:
+      case "api_result":
+        // Only the exchange failing to answer counts against it: an explicit refusal is an answer.
+        if (e.ok) this.risk.apiResult(true);
+        else if (e.failure?.retryable) this.risk.apiResult(false);
+        return;
+      case "order_rejected":
+        this.#d.log("order.rejected", {
+          ticker: e.order.ticker,
+          purpose: e.order.purpose,
+          error: e.error.slice(0, 200),
+        });
+        return;
+      case "order_group_triggered":
+        this.risk.halt(
+          `the exchange-side order group on shard ${e.exchangeIndex} triggered (contracts cap exceeded)`,
+        );
+        return;
+      case "anomaly":
+        this.notifier.alert({
+          kind: "critical_error",
+          atMs: now,
+          where: "order_state",
+          message: `${e.anomaly.kind}: ${e.anomaly.detail}`.slice(0, 300),
+        });
         return;
     }
   }
 
+  #onRiskEvents(events: RiskEvent[]): void {
+    const view = this.risk.view();
+    const now = this.#d.nowMs();
+    const rows: HistoryRow[] = [];
+    for (const ev of events) {
+      this.ledger.riskEvent(ev);
+      rows.push(
+        ...guardRows(this.accountKey, now, () => [
+          riskEventRow(this.accountKey, {
+            eventId: newEventId(`risk_${ev.kind}`, ev.atMs),
+            atMs: ev.atMs,
+            kind: ev.kind === "trip" ? "breaker_trip" : "breaker_clear",
+            code: ev.code,
+            message: ev.message.slice(0, 500),
+            ticker: null,
+            tradingState: view.state,
+            numbers: ev.numbers,
+          }),
+        ]),
+      );
+      this.#d.log(ev.kind === "trip" ? "risk.trip" : "risk.clear", {
+        breaker: ev.breaker,
+        code: ev.code,
+        message: ev.message,
+      });
+      if (ev.kind === "trip") {
+        if (ev.breaker === "feed_loss") {
+          this.notifier.alert({
+            kind: "feed_loss",
+            atMs: ev.atMs,
+            silentMs: ev.numbers.downMs ?? 0,
+            reason: ev.message.slice(0, 300),
+          });
+        } else {
+          this.notifier.alert({
+            kind: "breaker_trip",
+            atMs: ev.atMs,
+            breaker: ev.breaker,
+            reason: ev.message.slice(0, 300),
+            numbers: ev.numbers,
+            tradingState: view.state,
+          });
+        }
+      } else {
+        this.notifier.alert({
+          kind: "resume",
+          atMs: ev.atMs,
+          what: ev.breaker,
+          detail: ev.message.slice(0, 300),
+          tradingState: view.state,
+        });
+      }
+    }
+    appendHistory(this.#d.sql, rows, now);
+    if (view.state !== this.#lastTradingState) {
+      const was = this.#lastTradingState;
+      this.#lastTradingState = view.state;
+      this.#d.log("trading.state", { from: was, to: view.state });
+      // Halted: cancel what adds risk. Exits stay protected (the keeper keeps them).
+      if (view.state === "halted")
+        void this.orders.cancelAll(
+          "halted: cancel what adds risk",
+          (o) => !isExitPurpose(o.purpose) && o.action === "buy",
+        );
+    }
+    this.#refreshGate();
+  }
+
   // ================================================================ entries
+
+  /** Recomputes whether entries may go out at all (cheap checks per book change use it). */
+  #refreshGate(): void {
+    const causes = this.#accountCauses();
+    this.#gate = { open: causes.length === 0, causes };
+  }
+
+  /** The strategy's decision for one watched market, then the risk gate, then the order path. */
+  #considerEntry(ticker: string): void {
+    const market = this.#markets.get(ticker);
+    if (!market) return;
+    const book = this.feed.book(ticker);
+    if (!book?.fresh) return;
+    const now = this.#d.nowMs();
+    const cfg = this.config.get();
+    const working = this.orders.hasWorking(ticker) ? this.orders.workingOrders(ticker) : [];
+    const decision = evaluateMarket(
+      {
+        market,
+        book,
+        position: null,
+        workingOrders: working,
+        hasUnknownOrder: working.some((o) => o.state === "pending"),
+        nowMs: now,
+      },
+      this.accountView(),
+      cfg.strategy,
+      sizingLimitsOf(cfg.risk),
+    );
+    this.#why.set(ticker, decision.explanation);
+    if (decision.entry === null) return;
+    const verdict = this.#check(decision.entry);
+    if (!verdict.ok) {
+      this.#d.log("entry.denied", { ticker, code: verdict.code, message: verdict.message });
+      return;
+    }
+    const r = this.orders.submit(decision.entry);
+    if (r.ok)
+      this.#d.log("entry.sent", {
+        ticker,
+        side: decision.entry.side,
+        price: decision.entry.price,
+        count: decision.entry.count,
+      });
+    else this.#d.log("entry.not_sent", { ticker, code: r.code, message: r.message });
+  }
+
+  /** The risk gate for any intent, with the account as it is now. */
+  #check(intent: Intent): { ok: true } | { ok: false; code: string; message: string } {
+    const market = this.#markets.get(intent.ticker);
+    const book = this.feed.book(intent.ticker);
+    if (!market || !book) {
+      if (isExitPurpose(intent.purpose)) return { ok: true }; // an exit never waits for market info
+      return { ok: false, code: "market_unknown", message: `${intent.ticker} is not a watched market` };
+    }
+    const view = this.risk.view();
+    const ctx: RiskContext = {
+      tradingState: view.state,
+      entriesBlockedBy: [...view.entriesBlockedBy, ...this.entryBlockers(intent.ticker).map((c) => c.code)],
+      market,
+      book,
+      positions: this.orders.positions().map((h) => h.position),
+      workingOrders: this.orders.workingOrders(),
+      equity: this.equity() ?? 0,
+      nowMs: this.#d.nowMs(),
+    };
+    return checkIntent(intent, ctx, this.config.get().risk);
+  }
 
   /** Why no entry may go out in `ticker` now (empty: it may). */
   entryBlockers(ticker?: string): Cause[] {
@@ -455,6 +767,14 @@ export class Account {
         code: b.startsWith("reconciliation pending") ? "reconciliation_pending" : "reconciliation_review",
         message: b,
       });
+    const view = this.risk.view();
+    if (view.state !== "active")
+      out.push({
+        code: `trading_${view.state}`,
+        message: `trading is ${view.state}: ${view.reasons.map((r) => r.message).join("; ")}`.slice(0, 300),
+      });
+    for (const b of view.entriesBlockedBy)
+      out.push({ code: b, message: view.reasons.find((r) => r.breaker === b)?.message ?? b });
     return out;
   }
 
@@ -465,9 +785,26 @@ export class Account {
     return m === undefined || m.status === "active";
   }
 
+  /** Time- and status-based exits (timeout, pre-close, deactivation) for held markets. */
+  #exitSignals(only?: string): void {
+    const cfg = this.config.get().strategy;
+    const now = this.#d.nowMs();
+    for (const h of this.orders.positions()) {
+      if (only !== undefined && h.position.ticker !== only) continue;
+      if (h.exit.mode === "exiting" || h.exitRequest !== null) continue;
+      const market = this.#markets.get(h.position.ticker);
+      if (!market) continue;
+      const sig = exitSignal({ position: h.position, market, config: cfg, nowMs: now });
+      if (sig !== null) {
+        this.#d.log("exit.signal", { ticker: h.position.ticker, reason: sig.reason });
+        this.orders.requestExit(h.position.ticker, sig.reason);
+      }
+    }
+  }
+
   /**
    * A manual order from the operator: the same journal and checks as any entry. A sell of a held
-   * position is an exit; anything else must pass the entry gates.
+   * position is an exit; anything else must pass the entry gates and the risk gate.
    */
   submitManual(
     intent: Intent,
@@ -475,8 +812,7 @@ export class Account {
     const held = this.orders.positions().find((h) => h.position.ticker === intent.ticker);
     const exit = intent.action === "sell" && held !== undefined && held.position.side === intent.side;
     if (!exit) {
-      const blockers = this.entryBlockers(intent.ticker);
-      const first = blockers[0];
+      const first = this.entryBlockers(intent.ticker)[0];
       if (first) return { ok: false, code: first.code, message: first.message };
     } else if (intent.count > held.position.contracts) {
       return {
@@ -485,15 +821,227 @@ export class Account {
         message: `a sell of ${intent.count} exceeds the position of ${held.position.contracts}`,
       };
     }
-    const r = this.orders.submit({
-      ...intent,
-      positionId: exit ? held.position.positionId : intent.positionId,
-    });
+    const final: Intent = { ...intent, positionId: exit ? held.position.positionId : intent.positionId };
+    const v = this.#check(final);
+    if (!v.ok) return v;
+    const r = this.orders.submit(final);
     return r.ok ? { ok: true, intentId: r.order.intentId } : r;
   }
 
   requestExit(ticker: string, reason: ExitReason): void {
     this.orders.requestExit(ticker, reason);
+  }
+
+  halt(reason: string): AccountStatus {
+    this.risk.halt(reason);
+    return this.status();
+  }
+
+  resume(): { events: RiskEvent[]; status: AccountStatus } {
+    const events = this.risk.resume();
+    return { events, status: this.status() };
+  }
+
+  /** The last decision explained for `ticker`; evaluated now when the market is watched. */
+  why(ticker: string): Explanation | { ticker: string; watched: false; reason: string } {
+    const market = this.#markets.get(ticker);
+    const book = this.feed.book(ticker);
+    if (market && book) {
+      const cfg = this.config.get();
+      const held = this.orders.positions().find((h) => h.position.ticker === ticker);
+      const working = this.orders.workingOrders(ticker);
+      const d = evaluateMarket(
+        {
+          market,
+          book,
+          position: held?.position ?? null,
+          workingOrders: working,
+          hasUnknownOrder: working.some((o) => o.state === "pending"),
+          nowMs: this.#d.nowMs(),
+        },
+        this.accountView(),
+        cfg.strategy,
+        sizingLimitsOf(cfg.risk),
+      );
+      return d.explanation;
+    }
+    const last = this.#why.get(ticker);
+    if (last) return last;
+    return { ticker, watched: false, reason: "not in the watched universe (see /api/markets)" };
+  }
+
+  // ================================================================ marks and equity
+
+  /** Best bid of `ticker` on `side` from a fresh book; null when none. */
+  markOf(ticker: string, side: Side): PriceUnits | null {
+    const b = this.feed.book(ticker);
+    return b?.fresh ? bidOf(b.top, side) : null;
+  }
+
+  /** Balance plus open positions marked at the best bid (at cost when no fresh bid); null before a balance. */
+  equity(): MoneyMicros | null {
+    const balance = this.orders.journal.state().balance;
+    if (balance === null) return null;
+    let value = 0;
+    for (const h of this.orders.positions()) {
+      const mark = this.markOf(h.position.ticker, h.position.side);
+      value += mark === null ? h.position.cost : mark * h.position.contracts;
+    }
+    return balance + value;
+  }
+
+  /** The account as the sizing sees it. */
+  accountView(): AccountView {
+    const positions = this.orders.positions();
+    const working = this.orders.workingOrders();
+    const entryMarkets = new Set<string>();
+    let exposure = 0;
+    for (const h of positions) {
+      entryMarkets.add(h.position.ticker);
+      exposure += h.position.cost;
+    }
+    let open = 0;
+    for (const o of working) {
+      open += openCount(o);
+      if (isExitPurpose(o.purpose)) continue;
+      entryMarkets.add(o.ticker);
+      exposure += o.price * openCount(o);
+    }
+    const limit = this.config.get().executor.orderGroup.contractsLimit;
+    return {
+      equity: this.equity() ?? 0,
+      openPositions: entryMarkets.size,
+      totalExposure: exposure,
+      orderGroupRoom: Math.max(0, limit - open),
+    };
+  }
+
+  positionViews(): PositionView[] {
+    const out: PositionView[] = [];
+    for (const h of this.orders.positions()) {
+      const p = h.position;
+      const mark = this.markOf(p.ticker, p.side);
+      const working = this.orders.workingOrders(p.ticker);
+      out.push({
+        ticker: p.ticker,
+        positionId: p.positionId,
+        side: p.side,
+        contracts: p.contracts,
+        avgEntry: p.contracts === 0 ? 0 : Math.round(p.cost / p.contracts),
+        cost: p.cost,
+        fees: p.fees,
+        mark,
+        unrealized: mark === null ? null : mark * p.contracts - p.cost,
+        openedMs: p.openedMs,
+        takeProfit: p.exits?.takeProfit ?? null,
+        stop: p.exits?.stop ?? null,
+        deadlineMs: p.exits?.deadlineMs ?? null,
+        exitMode: h.exit.mode,
+        exitReason: h.exit.reason ?? h.exitRequest,
+        takeProfitWorking: working
+          .filter((o) => o.purpose === "take_profit")
+          .reduce((n, o) => n + openCount(o), 0),
+        exitWorking: working
+          .filter((o) => o.purpose === "stop" || o.purpose === "exit")
+          .reduce((n, o) => n + openCount(o), 0),
+      });
+    }
+    return out;
+  }
+
+  /** An account snapshot (the 5-minute cron): recorded in history and kept for the report's equity curve. */
+  snapshot(): AccountSnapshot {
+    const now = this.#d.nowMs();
+    const views = this.positionViews();
+    const balance = this.orders.journal.state().balance ?? 0;
+    const tz = this.config.get().report.timeZone;
+    const day = tradingDayOf(now, tz);
+    const realizedToday = this.orders.journal
+      .roundTrips(10_000, now - 36 * 3_600_000)
+      .filter((rt) => tradingDayOf(rt.closedMs, tz) === day)
+      .reduce((n, rt) => n + rt.pnl, 0);
+    const portfolioValue = views.reduce((n, v) => n + (v.mark === null ? v.cost : v.mark * v.contracts), 0);
+    const working = this.orders.workingOrders();
+    const snap: AccountSnapshot = {
+      takenMs: now,
+      cash: balance,
+      portfolioValue,
+      exposure: this.accountView().totalExposure,
+      realizedToday,
+      unrealized: views.reduce((n, v) => n + (v.unrealized ?? 0), 0),
+      openPositions: views.length,
+      openOrders: working.length,
+      tradingState: this.risk.view().state,
+    };
+    this.ledger.equityMark(now, balance + portfolioValue);
+    appendHistory(
+      this.#d.sql,
+      guardRows(this.accountKey, now, () => [snapshotRow(this.accountKey, snap)]),
+      now,
+    );
+    return snap;
+  }
+
+  // ================================================================ reports
+
+  #reportInput(day: string, bounds: { startMs: number; endMs: number }) {
+    const marks = this.ledger.equityMarks(bounds.startMs, bounds.endMs);
+    return {
+      account: this.accountKey,
+      day,
+      timeZone: this.config.get().report.timeZone,
+      roundTrips: this.orders.journal.roundTrips(10_000, bounds.startMs, bounds.endMs),
+      fills: this.orders.journal.fillsSince(bounds.startMs, 50_000).filter((f) => f.tsMs < bounds.endMs),
+      equity: marks.map((m) => ({ atMs: m.atMs, equity: m.equity })),
+      breakerTrips: this.ledger
+        .riskEvents(bounds.startMs, bounds.endMs)
+        .filter((e) => e.kind === "trip")
+        .map((e) => ({ atMs: e.atMs, breaker: e.breaker, reason: e.message, numbers: e.numbers })),
+      reconDiffs: this.orders.journal
+        .diffs(1_000)
+        .filter((d) => d.atMs >= bounds.startMs && d.atMs < bounds.endMs)
+        .map((d) => ({
+          atMs: d.atMs,
+          kind: d.kind,
+          ...(d.ticker ? { ticker: d.ticker } : {}),
+          detail: d.detail,
+        })),
+      startEquity: marks[0]?.equity ?? null,
+      endEquity: marks.at(-1)?.equity ?? null,
+      openPositions: this.orders.positions().map((h) => h.position),
+    };
+  }
+
+  #recordReport(day: string, data: DailyReportData, delivered: boolean, emailId: string | null): void {
+    const now = this.#d.nowMs();
+    this.ledger.report(day, now, data, delivered, emailId);
+    appendHistory(
+      this.#d.sql,
+      guardRows(this.accountKey, now, () => [
+        reportRow(this.accountKey, {
+          day,
+          generatedMs: now,
+          subject: `Daily report ${day}`,
+          trades: data.roundTripCount,
+          wins: data.wins,
+          losses: data.losses,
+          netPnl: data.pnl.net,
+          fees: data.feesPaid,
+          startEquity: data.equity.start,
+          endEquity: data.equity.end,
+          sentMs: delivered ? now : null,
+          emailId,
+          data: JSON.parse(JSON.stringify(data)) as Record<string, never>,
+        }),
+      ]),
+      now,
+    );
+  }
+
+  /** Renders and sends `day`'s report now (today so far by default): the admin's "send report". */
+  sendReportNow(day?: string) {
+    const d = day ?? tradingDayOf(this.#d.nowMs(), this.config.get().report.timeZone);
+    return this.notifier.sendNow(d);
   }
 
   // ================================================================ jobs
@@ -516,6 +1064,7 @@ export class Account {
       retryBaseMs: cfg().executor.reconcile.retryBaseMs,
       run: async () => {
         const r = await this.orders.reconcile();
+        this.#refreshGate();
         return r.ok
           ? { ok: true, detail: `${r.diffs} differences` }
           : { ok: false, error: r.error ?? "failed" };
@@ -529,12 +1078,7 @@ export class Account {
       },
     });
     s.define("exchange", { intervalMs: cfg().jobs.exchangeStatusMs, run: () => this.#exchangeJob() });
-    s.define("flush", {
-      intervalMs: cfg().history.flushMs,
-      retryBaseMs: 5_000,
-      run: () => this.flushHistory(),
-    });
-    s.define("retention", { intervalMs: 3_600_000, run: async () => this.#retentionJob() }, 60_000);
+    s.define("balance", { intervalMs: cfg().jobs.balanceMs, run: () => this.#balanceJob() });
     s.define("orderGroups", {
       intervalMs: cfg().jobs.orderGroupsMs,
       run: async () => {
@@ -542,10 +1086,18 @@ export class Account {
         return { ok: true };
       },
     });
+    s.define("flush", {
+      intervalMs: cfg().history.flushMs,
+      retryBaseMs: 5_000,
+      run: () => this.flushHistory(),
+    });
+    s.define("retention", { intervalMs: 3_600_000, run: async () => this.#retentionJob() }, 60_000);
+    s.define("alerts", { intervalMs: 30_000, run: () => this.notifier.alertJob() }, 10_000);
+    s.define("report", { intervalMs: 5 * 60_000, run: () => this.notifier.reportJob() }, 60_000);
   }
 
   #shards(): number[] {
-    const out = new Set<number>();
+    const out = new Set<number>([0]);
     for (const t of this.feed.wanted) out.add(this.#markets.get(t)?.exchangeIndex ?? 0);
     return [...out];
   }
@@ -561,57 +1113,24 @@ export class Account {
     const sel = selectUniverse(r.value, this.config.get().feed.universe, now, mustKeep);
     const chosen = new Set(sel.selected);
     const withFees = await this.#d.catalogue.withFees(r.value.filter((m) => chosen.has(m.ticker)));
-    for (const m of withFees) this.#markets.set(m.ticker, m);
+    const rows: HistoryRow[] = [];
+    for (const m of withFees) {
+      this.#markets.set(m.ticker, m);
+      if (!this.#seenMarkets.has(m.ticker)) {
+        this.#seenMarkets.add(m.ticker);
+        rows.push(...guardRows(this.accountKey, now, () => [marketRow(this.accountKey, m, now)]));
+      }
+    }
+    if (rows.length > 0) appendHistory(this.#d.sql, rows, now);
     // Markets no longer listed as open keep their last info while held (their exits still need it).
     for (const t of [...this.#markets.keys()])
       if (!chosen.has(t) && !mustKeep.has(t)) this.#markets.delete(t);
+    for (const t of [...this.#why.keys()]) if (!chosen.has(t)) this.#why.delete(t);
     this.feed.applyUniverse(withFees, sel.selected);
     await this.orders.ensureOrderGroups(this.#shards());
     await this.feed.syncSubscriptions();
+    this.#refreshGate();
     return { ok: true, detail: `${sel.selected.length} markets` };
-  }
-
-  /** Sends the outbox to Supabase in batches until it is empty or a batch fails; keeps it within its bound. */
-  async flushHistory(): Promise<JobOutcome> {
-    const cfg = this.config.get().history;
-    let sent = 0;
-    for (let round = 0; round < 50; round++) {
-      const r = await flushHistory({
-        sql: this.#d.sql,
-        client: this.#d.historyClient,
-        batchSize: cfg.batchSize,
-        nowMs: this.#d.nowMs(),
-      });
-      sent += r.sent;
-      if (r.error) {
-        enforceBound(this.#d.sql, cfg.outboxBound);
-        return { ok: false, error: r.error };
-      }
-      if (!r.configured || r.sent + r.rejected < cfg.batchSize) break;
-    }
-    enforceBound(this.#d.sql, cfg.outboxBound);
-    return { ok: true, detail: `${sent} rows sent` };
-  }
-
-  #retentionJob(): JobOutcome {
-    const cfg = this.config.get().history;
-    let deleted = 0;
-    for (let i = 0; i < 20; i++) {
-      const r = applyRetention(this.#d.sql, this.#d.nowMs(), {
-        retentionMs: cfg.retentionDays * 86_400_000,
-        supabaseConfigured: this.#d.historyClient !== null,
-      });
-      deleted += r.deleted;
-      if (!r.more) break;
-    }
-    return { ok: true, detail: `${deleted} rows deleted` };
-  }
-
-  outbox(): OutboxState & { supabase: boolean } {
-    return {
-      ...outboxState(this.#d.sql, this.config.get().history.outboxBound),
-      supabase: this.#d.historyClient !== null,
-    };
   }
 
   async #crossCheckJob(): Promise<JobOutcome> {
@@ -645,30 +1164,130 @@ export class Account {
       checkedMs: this.#d.nowMs(),
     };
     if (was !== r.value.trading_active) this.#d.log("exchange.trading", { active: r.value.trading_active });
+    this.#refreshGate();
     return { ok: true };
   }
 
+  async #balanceJob(): Promise<JobOutcome> {
+    const r = await this.#d.rest.getBalance();
+    if (!r.ok) return { ok: false, error: r.failure.message };
+    const b = toBalance(r.value);
+    if (!b.ok) return { ok: false, error: b.error };
+    this.orders.journal.setState({ balance: b.value.balance, balance_ms: this.#d.nowMs() });
+    const e = this.equity();
+    if (e !== null) this.risk.equity(e);
+    return { ok: true };
+  }
+
+  /** Sends the outbox to Supabase in batches until it is empty or a batch fails; keeps it within its bound. */
+  async flushHistory(): Promise<JobOutcome> {
+    const cfg = this.config.get().history;
+    let sent = 0;
+    let error: string | undefined;
+    for (let round = 0; round < 50; round++) {
+      const r = await flushHistory({
+        sql: this.#d.sql,
+        client: this.#d.historyClient,
+        batchSize: cfg.batchSize,
+        nowMs: this.#d.nowMs(),
+      });
+      sent += r.sent;
+      if (r.error) {
+        error = r.error;
+        break;
+      }
+      if (!r.configured || r.sent + r.rejected < cfg.batchSize) break;
+    }
+    enforceBound(this.#d.sql, cfg.outboxBound);
+    const st = outboxState(this.#d.sql, cfg.outboxBound);
+    if (st.nearBound)
+      this.notifier.alert({
+        kind: "outbox_near_bound",
+        atMs: this.#d.nowMs(),
+        rows: st.unflushed,
+        bound: st.bound,
+      });
+    return error === undefined ? { ok: true, detail: `${sent} rows sent` } : { ok: false, error };
+  }
+
+  #retentionJob(): JobOutcome {
+    const cfg = this.config.get().history;
+    let deleted = 0;
+    for (let i = 0; i < 20; i++) {
+      const r = applyRetention(this.#d.sql, this.#d.nowMs(), {
+        retentionMs: cfg.retentionDays * 86_400_000,
+        supabaseConfigured: this.#d.historyClient !== null,
+      });
+      deleted += r.deleted;
+      if (!r.more) break;
+    }
+    deleted += this.ledger.prune(this.#d.nowMs() - cfg.retentionDays * 86_400_000);
+    return { ok: true, detail: `${deleted} rows deleted` };
+  }
+
+  outbox(): OutboxState & { supabase: boolean } {
+    return {
+      ...outboxState(this.#d.sql, this.config.get().history.outboxBound),
+      supabase: this.#d.historyClient !== null,
+    };
+  }
+
   // ================================================================ status and config
+
+  /** Watched markets with their book age and whether (and why not) each is tradable now. */
+  markets(): {
+    ticker: string;
+    status: string;
+    bookAgeMs: number | null;
+    fresh: boolean;
+    held: boolean;
+    verdict: string | null;
+    failed: string[];
+  }[] {
+    const now = this.#d.nowMs();
+    return this.feed.wanted.map((t) => {
+      const b = this.feed.book(t);
+      const w = this.#why.get(t);
+      return {
+        ticker: t,
+        status: this.#markets.get(t)?.status ?? "unknown",
+        bookAgeMs: b && b.confirmedAtMs > 0 ? now - b.confirmedAtMs : null,
+        fresh: b?.fresh === true,
+        held: this.orders.holds(t),
+        verdict: w?.verdict ?? null,
+        failed: w ? w.criteria.filter((c) => !c.pass).map((c) => c.name) : [],
+      };
+    });
+  }
 
   status(): AccountStatus {
     const now = this.#d.nowMs();
     const causes = this.#accountCauses();
     const st = this.orders.journal.state();
     const working = this.orders.workingOrders();
+    const view = this.risk.view();
+    const rs = this.risk.state;
+    const feed = this.feed.status();
+    const equity = this.equity();
     return {
       account: this.#d.target.accountKey,
       env: this.#d.target.ok ? this.#d.target.env : "invalid",
       running: this.feed.running,
-      ready: causes.length === 0 && this.feed.status().freshBooks > 0,
+      ready: causes.length === 0 && feed.freshBooks > 0,
+      trading: { state: view.state, reasons: view.reasons },
       causes,
-      feed: this.feed.status(),
+      equity,
+      dayPnl: equity !== null && rs.day.startEquity !== null ? equity - rs.day.startEquity : null,
+      startOfDayEquity: rs.day.startEquity,
+      consecutiveLosses: rs.consecutiveLosses,
+      positions: this.positionViews(),
+      feed,
       exchange: {
         tradingActive: this.#exchange.tradingActive,
         exchangeActive: this.#exchange.exchangeActive,
         checkedAgoMs: this.#exchange.checkedMs === null ? null : now - this.#exchange.checkedMs,
       },
       orders: { working: working.length, unknown: working.filter((o) => o.state === "pending").length },
-      positions: this.orders.heldTickers().length,
       reconcile: {
         needed: this.orders.reconcileNeeded,
         failures: this.orders.reconcileFailures,
@@ -683,6 +1302,7 @@ export class Account {
       balance: st.balance,
       crossCheck: { ...this.#crossCheck },
       outbox: this.outbox(),
+      mail: this.notifier.mailConfigured,
       jobs: this.scheduler.status(),
       configVersion: this.config.version,
     };
@@ -699,13 +1319,42 @@ export class Account {
     this.scheduler.setInterval("crossCheck", c.feed.crossCheckMs);
     this.scheduler.setInterval("reconcile", c.executor.reconcile.intervalMs);
     this.scheduler.setInterval("exchange", c.jobs.exchangeStatusMs);
+    this.scheduler.setInterval("balance", c.jobs.balanceMs);
     this.scheduler.setInterval("orderGroups", c.jobs.orderGroupsMs);
     this.scheduler.setInterval("flush", c.history.flushMs);
+    this.#refreshGate();
   }
 
-  /** Best bid of the held side, for marks. */
-  markOf(ticker: string, side: Side): PriceUnits | null {
-    const b = this.feed.book(ticker);
-    return b ? bidOf(b.top, side) : null;
+  /** Round trips closed since `sinceMs`, newest first (admin). */
+  trades(limit: number, beforeMs?: number): RoundTrip[] {
+    return this.orders.journal.roundTrips(limit, 0, beforeMs);
+  }
+
+  /** Daily P&L from local round trips, by trading day (newest first). */
+  pnlByDay(
+    days: number,
+  ): { day: string; net: MoneyMicros; fees: MoneyMicros; trades: number; wins: number }[] {
+    const tz = this.config.get().report.timeZone;
+    const since = this.#d.nowMs() - days * 86_400_000;
+    const byDay = new Map<string, { net: number; fees: number; trades: number; wins: number }>();
+    for (const rt of this.orders.journal.roundTrips(100_000, since)) {
+      const d = tradingDayOf(rt.closedMs, tz);
+      const e = byDay.get(d) ?? { net: 0, fees: 0, trades: 0, wins: 0 };
+      e.net += rt.pnl;
+      e.fees += rt.fees;
+      e.trades += 1;
+      if (rt.pnl > 0) e.wins += 1;
+      byDay.set(d, e);
+    }
+    return [...byDay].sort((a, b) => (a[0] < b[0] ? 1 : -1)).map(([day, e]) => ({ day, ...e }));
   }
 }
+
+/** Until a market's own grid is known: whole cents from 0.01 to 0.99. */
+const DEFAULT_GRID = {
+  bands: [{ start: 0, end: PRICE_SCALE, step: 100 }],
+  min: 0,
+  max: PRICE_SCALE,
+} as const;
+
+export type { Alert };

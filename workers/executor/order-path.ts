@@ -218,6 +218,8 @@ export class OrderPath {
   #lastReconcileError: string | null = null;
   /** markets with an open position, in memory: the hot path asks on every book change */
   readonly #held = new Set<string>();
+  /** working orders per market, in memory: the entry decision asks on every book change */
+  readonly #working = new Map<string, number>();
   /** requests started without the caller waiting (sends, cancels, resizes, REST tops) */
   readonly #pending = new Set<Promise<unknown>>();
 
@@ -226,6 +228,19 @@ export class OrderPath {
     applySchema(deps.sql, EXECUTOR_SCHEMA);
     this.#j = new Journal(deps.sql);
     for (const h of this.#j.positions()) this.#held.add(h.position.ticker);
+    for (const o of this.#j.workingOrders())
+      this.#working.set(o.ticker, (this.#working.get(o.ticker) ?? 0) + 1);
+  }
+
+  /** Does `ticker` have a working or unresolved order? (memory, no SQL) */
+  hasWorking(ticker: string): boolean {
+    return (this.#working.get(ticker) ?? 0) > 0;
+  }
+
+  #refreshWorking(ticker: string): void {
+    const n = this.#j.workingOrders(ticker).length;
+    if (n > 0) this.#working.set(ticker, n);
+    else this.#working.delete(ticker);
   }
 
   /** Keeps a request the caller does not wait for, so `settled` can; its failure is logged, never thrown. */
@@ -341,6 +356,7 @@ export class OrderPath {
       this.#j.insertOrder(order);
       this.#d.history.order(order);
     });
+    this.#refreshWorking(order.ticker);
     this.#track(this.#send(order));
     return { ok: true, order };
   }
@@ -407,6 +423,7 @@ export class OrderPath {
       this.#j.updateOrder(out);
       this.#d.history.order(out);
     });
+    if (out) this.#refreshWorking(out.ticker);
     if (anomaly !== null) {
       this.#d.onEvent({ kind: "anomaly", intentId, anomaly });
       this.#d.log("order.anomaly", { intentId, ...(anomaly as Anomaly) });
@@ -1155,6 +1172,7 @@ export class OrderPath {
       this.#j.insertOrder(o);
       this.#d.history.order(o);
     });
+    this.#refreshWorking(o.ticker);
   }
 
   /**
