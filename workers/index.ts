@@ -1,9 +1,9 @@
 /**
- * The Worker entry point: the Hono admin app answers `fetch`, the cron jobs answer
- * `scheduled`, and the feed Durable Object class is exported for its binding.
+ * The Worker entry point: the Hono admin app answers `fetch`, the cron jobs answer `scheduled`,
+ * and the account Durable Object class is exported for its binding.
  */
 import { accountFor, createAdminApp } from "./admin/app.ts";
-import { feedKeepAlive, jobFor } from "./cron/schedule.ts";
+import { runCron } from "./cron/schedule.ts";
 
 export { AccountObject } from "./account/account-object.ts";
 
@@ -12,13 +12,10 @@ const app = createAdminApp();
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    const job = jobFor(controller.cron);
-    switch (job) {
-      case "feedKeepAlive":
-        ctx.waitUntil(feedKeepAlive(accountFor(env)));
-        return;
-      default:
-        console.error(`cron: no job for schedule ${JSON.stringify(controller.cron)}`);
-    }
+    ctx.waitUntil(
+      runCron(controller.cron, accountFor(env)).then((done) =>
+        console.log(JSON.stringify({ event: "cron", cron: controller.cron, ...done })),
+      ),
+    );
   },
 } satisfies ExportedHandler<Env>;
