@@ -179,6 +179,56 @@ describe("applyOrderEvent: transitions", () => {
     expect(seen).toMatchObject({ state: "partially_filled", filled: 300, error: null, orderId: OID });
   });
 
+  // Regression: a refused resend (or a lookup that ran ahead of the order list) was terminal even
+  // after the exchange showed the order, so an order resting at the exchange stayed `rejected`.
+  it.each<{ name: string; events: OrderEvent[]; state: OrderState; filled: number }>([
+    {
+      name: "a resend refused after the first attempt got through yields to the exchange's report",
+      events: [
+        { kind: "unknown", error: "timeout", atMs: 2_000 },
+        { kind: "rejected", error: "insufficient_balance", atMs: 3_000 },
+        report("resting", 0, 1_000),
+      ],
+      state: "resting",
+      filled: 0,
+    },
+    {
+      name: "a refusal after a 409 on a resend does not reject the order",
+      events: [
+        { kind: "unknown", error: "timeout", atMs: 2_000 },
+        { kind: "exists", atMs: 3_000 },
+        { kind: "rejected", error: "market_closed", atMs: 4_000 },
+      ],
+      state: "pending",
+      filled: 0,
+    },
+    {
+      name: "a fill of a lapsed order revives it as partially filled",
+      events: [
+        { kind: "unknown", error: "timeout", atMs: 2_000 },
+        { kind: "lapsed", atMs: 3_000 },
+        fill(400),
+      ],
+      state: "partially_filled",
+      filled: 400,
+    },
+    {
+      name: "a lookup after a 409 on a resend does not lapse the order",
+      events: [
+        { kind: "unknown", error: "timeout", atMs: 2_000 },
+        { kind: "exists", atMs: 3_000 },
+        { kind: "lapsed", atMs: 4_000 },
+      ],
+      state: "pending",
+      filled: 0,
+    },
+  ])("$name", ({ events, state, filled }) => {
+    const o = fold(events);
+    expect(o.state).toBe(state);
+    expect(o.filled).toBe(filled);
+    expect(o.ack).toBe("accepted");
+  });
+
   it("does not lapse an order the exchange already named", () => {
     const o = fold([created(0, 1_000), { kind: "lapsed", atMs: 3_000 }]);
     expect(o.state).toBe("resting");
@@ -270,6 +320,11 @@ const anyEvent: fc.Arbitrary<OrderEvent> = fc.oneof(
   fc.record({ kind: fc.constant("resized" as const), count: qty, atMs: at }),
 );
 
+/** Events that show the exchange holds the order. */
+function isSighting(e: OrderEvent): boolean {
+  return e.kind === "created" || e.kind === "report" || e.kind === "exists" || e.kind === "fill";
+}
+
 /** A claim that the order does not exist: the create was refused, or a lookup did not find it. */
 function isAbsent(o: OrderRecord): boolean {
   return o.state === "rejected" || (o.state === "cancelled" && o.error === "lapsed");
@@ -277,9 +332,8 @@ function isAbsent(o: OrderRecord): boolean {
 
 /** The documented ways out of a terminal state. */
 function leavesTerminalLegally(before: OrderRecord, after: OrderRecord, e: OrderEvent): boolean {
-  // A lapsed order revives when the exchange shows it.
-  if (isAbsent(before) && before.state !== "rejected" && (e.kind === "created" || e.kind === "report"))
-    return true;
+  // The exchange's view wins over an absence claim.
+  if (isAbsent(before) && isSighting(e)) return true;
   // A cancel (or expiry) that lost the race to the last fill.
   return (
     (before.state === "cancelled" || before.state === "expired") &&
@@ -319,6 +373,25 @@ describe("applyOrderEvent: properties over random event sequences", () => {
           }
         },
       ),
+      runs(300),
+    );
+  });
+
+  it("never rejects or lapses an order the exchange has shown, and revives one it shows later", () => {
+    fc.assert(
+      fc.property(fc.array(anyEvent, { maxLength: 20 }), (events) => {
+        let o: OrderRecord = journalOrder();
+        let seen = false;
+        for (const e of events) {
+          const next = applyOrderEvent(o, e).order;
+          if (isAbsent(next) && !isAbsent(o)) expect(seen, `${next.state} after a sighting`).toBe(false);
+          if (isAbsent(o) && isSighting(e))
+            expect(isAbsent(next), `still ${next.state} after ${e.kind}`).toBe(false);
+          if (isSighting(e)) seen = true;
+          o = next;
+        }
+        if (o.state === "rejected") expect(o.orderId).toBeNull();
+      }),
       runs(300),
     );
   });
@@ -374,7 +447,12 @@ const truthArb: fc.Arbitrary<Truth> = fc
   });
 
 /** Every message the exchange (and our own requests) produce for `t`, with some repeated. */
-function messagesOf(t: Truth, repeat: readonly boolean[], createLost: boolean): OrderEvent[] {
+function messagesOf(
+  t: Truth,
+  repeat: readonly boolean[],
+  createLost: boolean,
+  claims: boolean,
+): OrderEvent[] {
   const total = t.fills.reduce((a, b) => a + b, 0);
   const out: OrderEvent[] = [];
   const at = (i: number) => 10_000 + i * 1_000;
@@ -387,6 +465,10 @@ function messagesOf(t: Truth, repeat: readonly boolean[], createLost: boolean): 
   } else {
     out.push({ ...created(t.atCreate, t.count - t.atCreate), atMs: at(0) });
   }
+  // Wrong absence claims about an order whose answer was lost: a resend refused for another reason
+  // (a 4xx other than 409), a lookup that did not find it yet.
+  if (createLost && claims)
+    out.push({ kind: "rejected", error: "resend refused", atMs: at(1) }, { kind: "lapsed", atMs: at(1) });
   // Each fill, and a resting report after each while the order still rests.
   let sum = 0;
   t.fills.forEach((c, i) => {
@@ -442,9 +524,10 @@ describe("applyOrderEvent: a consistent history ends the same whatever the arriv
         truthArb,
         fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
         fc.boolean(),
+        fc.boolean(),
         fc.infiniteStream(fc.nat()),
-        (t, repeat, createLost, order) => {
-          const msgs = messagesOf(t, repeat, createLost);
+        (t, repeat, createLost, claims, order) => {
+          const msgs = messagesOf(t, repeat, createLost, claims);
           // A permutation drawn from the stream (Fisher-Yates).
           const it = order[Symbol.iterator]();
           const shuffled = [...msgs];
