@@ -99,6 +99,19 @@ describe("applyOrderEvent: transitions", () => {
       filled: 100,
     },
     {
+      // Regression: the reasonless REST read won when it arrived first, and the expiry was lost.
+      name: "an expiry named after a reasonless canceled (a REST read) makes it expired",
+      events: [created(0, 1_000), report("canceled", 100, 0), report("canceled", 100, 0, "ExpiryCancel")],
+      state: "expired",
+      filled: 100,
+    },
+    {
+      name: "a reasonless canceled after the expiry keeps it expired",
+      events: [created(0, 1_000), report("canceled", 100, 0, "ExpiryCancel"), report("canceled", 100, 0)],
+      state: "expired",
+      filled: 100,
+    },
+    {
       name: "a canceled report with another reason cancels it",
       events: [created(0, 1_000), report("canceled", 0, 0, "CloseCancel")],
       state: "cancelled",
@@ -335,11 +348,20 @@ function leavesTerminalLegally(before: OrderRecord, after: OrderRecord, e: Order
   // The exchange's view wins over an absence claim.
   if (isAbsent(before) && isSighting(e)) return true;
   // A cancel (or expiry) that lost the race to the last fill.
-  return (
+  if (
     (before.state === "cancelled" || before.state === "expired") &&
     after.state === "filled" &&
     e.kind === "report" &&
     e.status === "executed"
+  )
+    return true;
+  // A reasonless `canceled` (a REST read) said cancelled before the exchange named the expiry.
+  return (
+    before.state === "cancelled" &&
+    after.state === "expired" &&
+    e.kind === "report" &&
+    e.status === "canceled" &&
+    e.reason === "ExpiryCancel"
   );
 }
 
@@ -451,6 +473,7 @@ function messagesOf(
   t: Truth,
   repeat: readonly boolean[],
   createLost: boolean,
+  restRead: boolean,
   claims: boolean,
 ): OrderEvent[] {
   const total = t.fills.reduce((a, b) => a + b, 0);
@@ -488,6 +511,8 @@ function messagesOf(
       break;
     case "expired":
       out.push({ ...report("canceled", total, 0, "ExpiryCancel"), atMs: end });
+      // A REST read names the reason only for post-only orders: this one says just `canceled`.
+      if (restRead) out.push({ ...report("canceled", total, 0), atMs: end });
       break;
     case "executed":
       out.push({ ...report("executed", total, 0), atMs: end });
@@ -525,9 +550,10 @@ describe("applyOrderEvent: a consistent history ends the same whatever the arriv
         fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
         fc.boolean(),
         fc.boolean(),
+        fc.boolean(),
         fc.infiniteStream(fc.nat()),
-        (t, repeat, createLost, claims, order) => {
-          const msgs = messagesOf(t, repeat, createLost, claims);
+        (t, repeat, createLost, restRead, claims, order) => {
+          const msgs = messagesOf(t, repeat, createLost, restRead, claims);
           // A permutation drawn from the stream (Fisher-Yates).
           const it = order[Symbol.iterator]();
           const shuffled = [...msgs];

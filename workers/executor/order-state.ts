@@ -16,7 +16,9 @@
  * - `filled` (contracts) only grows: it is the larger of what the exchange last reported for the
  *   order and the sum of its fills seen, capped at `count`.
  * - A terminal order ignores later non-terminal news (a late `resting` after `cancelled`); a
- *   terminal answer after another terminal one only raises `filled` (a fill that raced a cancel).
+ *   terminal answer after another terminal one only raises `filled` (a fill that raced a cancel),
+ *   except that `executed` turns a cancelled or expired order `filled` and a `canceled` naming
+ *   `ExpiryCancel` turns a cancelled one `expired` (a reasonless REST read came first).
  * - `lapsed` (an unknown order proven absent) is terminal `cancelled`, and `rejected` is terminal,
  *   but both are only claims that the order does not exist: neither applies once anything showed
  *   the order (a create answer, a 409 on a resend, a report, a fill), and a later sighting revives
@@ -136,6 +138,10 @@ export function applyOrderEvent(
       } else if (reported === "filled" && (o.state === "cancelled" || o.state === "expired")) {
         // The exchange says it filled: a cancel (or an expiry) lost the race to the fill.
         next.state = "filled";
+      } else if (reported === "expired" && o.state === "cancelled") {
+        // A REST read names the reason only for post-only orders: a bare `canceled` read first
+        // does not hide the expiry the `user_order` names.
+        next.state = "expired";
       }
       break;
     }
