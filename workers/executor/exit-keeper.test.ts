@@ -203,6 +203,35 @@ describe("planExits: the take-profit while protecting", () => {
   });
 });
 
+// Regression: a `user_order` (or an order read) reporting a take-profit's fills before the `fill`
+// messages arrived made the keeper re-place or grow the take-profit by contracts already sold.
+describe("planExits: fills reported before they arrive", () => {
+  it("sizes a new take-profit to the position less the exits' fills reported but not yet folded", () => {
+    expect(planExits(view({ unsettled: 300 }))).toMatchObject([{ kind: "place_take_profit", count: 700 }]);
+  });
+
+  it("does not amend the take-profit up by its own fills reported ahead of the fill messages", () => {
+    // 300 of the take-profit reported filled: 700 work, and 700 is what the exchange still holds.
+    const partly = tp({ state: "partially_filled", filled: 300 });
+    expect(planExits(view({ working: [partly], unsettled: 300 }))).toEqual([]);
+  });
+
+  it("cancels the take-profit when the whole position is reported sold", () => {
+    const t = tp({ count: 400 });
+    expect(planExits(view({ working: [t], unsettled: 1_000 }))).toEqual([
+      { kind: "cancel", intentId: t.intentId, why: "the position is reported sold" },
+    ]);
+  });
+
+  it("sends an exit IOC for what is still held, and none when everything is reported sold", () => {
+    expect(planExits(view({ state: exiting("stop"), unsettled: 250 }))).toMatchObject([
+      { kind: "set_state" },
+      { kind: "exit_ioc", count: 750 },
+    ]);
+    expect(planExits(view({ state: exiting("stop"), unsettled: 1_000 }))).toEqual([]);
+  });
+});
+
 describe("planExits: one-cancels-other exit", () => {
   it("cancels every take-profit that is not busy and sends nothing else", () => {
     const a1 = tp();
@@ -294,6 +323,7 @@ const viewArb: fc.Arbitrary<ExitView> = fc
     tradable: fc.boolean(),
     exitRequest: fc.option(reasonArb, { nil: null }),
     priceless: fc.boolean(),
+    unsettled: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3_500 })),
   })
   .map((r) =>
     view({
@@ -307,8 +337,12 @@ const viewArb: fc.Arbitrary<ExitView> = fc
       tradable: r.tradable,
       exitRequest: r.exitRequest,
       exitPrice: (bid, attempt) => (r.priceless || bid === null ? null : Math.max(1, bid - 50 * attempt)),
+      unsettled: r.unsettled,
     }),
   );
+
+/** What the exchange holds as far as the bot has been told: the folded position less the unsettled fills. */
+const heldOf = (v: ExitView) => Math.max(0, v.position.contracts - (v.unsettled ?? 0));
 
 /** The orders working after the plan, counting a cancelled one as still working (a cancel can lose to a fill). */
 function workingAfter(v: ExitView, actions: readonly ExitAction[]): number {
@@ -329,11 +363,12 @@ describe("planExits: properties over random views", () => {
         const adds = a.filter(
           (x) => x.kind === "place_take_profit" || x.kind === "exit_ioc" || x.kind === "resize_take_profit",
         );
-        for (const x of adds) if (x.kind !== "resize_take_profit") expect(x.count).toBe(v.position.contracts);
+        for (const x of adds) if (x.kind !== "resize_take_profit") expect(x.count).toBe(heldOf(v));
+        for (const x of adds) if (x.kind === "resize_take_profit") expect(x.remaining).toBe(heldOf(v));
+        // Anything placed or grown: every exit that may still work, cancelled ones included, is what is held.
+        if (adds.length > 0) expect(workingAfter(v, a)).toBe(heldOf(v));
         for (const x of adds)
-          if (x.kind === "resize_take_profit") expect(x.remaining).toBe(v.position.contracts);
-        // Anything placed or grown: every exit that may still work, cancelled ones included, is the position.
-        if (adds.length > 0) expect(workingAfter(v, a)).toBe(v.position.contracts);
+          expect(x.kind === "resize_take_profit" ? x.remaining : x.count).toBeGreaterThan(0);
         expect(adds.length).toBeLessThanOrEqual(1);
       }),
       runs(300),
@@ -348,7 +383,7 @@ describe("planExits: properties over random views", () => {
         expect(iocs.length).toBeLessThanOrEqual(1);
         if (iocs.length === 1) {
           expect(v.working).toEqual([]);
-          expect(iocs[0]).toMatchObject({ count: v.position.contracts });
+          expect(iocs[0]).toMatchObject({ count: heldOf(v) });
         }
       }),
       runs(300),
