@@ -18,6 +18,11 @@
  * take-profit is never larger than the position; an exit order never overlaps a working
  * take-profit; one exit order at a time, sized to the position), so an exit can never over-sell
  * or flip it. The executor carries the actions out and adds `reduce_only` where Kalshi takes it.
+ *
+ * "The position" here is what the exchange holds: the fills folded so far, less the exits' fills
+ * the exchange has already reported (a `user_order` or an order read) that have not arrived as
+ * `fill`s yet (`unsettled`). The two channels race; sizing to the folded position alone re-placed
+ * or grew a take-profit by contracts already sold.
  */
 import type {
   CountUnits,
@@ -52,6 +57,11 @@ export interface ExitView {
   plan: ExitPlan;
   /** non-terminal orders of this position (take-profits and exits), pending ones included */
   working: readonly Order[];
+  /**
+   * contracts this market's exit orders (working or not) are reported to have filled beyond the
+   * fills folded into the position (sum of `reportedFilled - fillSum` where positive); 0 if omitted
+   */
+  unsettled?: CountUnits;
   /** orders with a cancel, amend or decrease in flight: no second request until it settles */
   busy: ReadonlySet<string>;
   /** the best top available and where it came from; null = none usable */
@@ -82,6 +92,8 @@ export function planExits(v: ExitView): ExitAction[] {
   const out: ExitAction[] = [];
   const p = v.position;
   if (p.contracts <= 0) return out;
+  // What the exchange holds as far as anything has told us: every new or grown exit is sized to it.
+  const held = Math.max(0, p.contracts - (v.unsettled ?? 0));
   const bid = v.top === null ? null : bidOf(v.top, p.side);
   let state = v.state;
   if (state.mode === "protect") {
@@ -103,7 +115,7 @@ export function planExits(v: ExitView): ExitAction[] {
           intentId: tp.intentId,
           why: `${state.reason}: cancel the take-profit first`,
         });
-    if (tps.length > 0 || exits.length > 0 || !v.tradable) return out;
+    if (tps.length > 0 || exits.length > 0 || !v.tradable || held === 0) return out;
     const attempt = state.attempts + 1;
     const price = v.exitPrice(bid, attempt);
     if (price === null) {
@@ -111,7 +123,7 @@ export function planExits(v: ExitView): ExitAction[] {
       return out;
     }
     out.push({ kind: "set_state", state: { ...state, attempts: attempt } });
-    out.push({ kind: "exit_ioc", price, count: p.contracts, attempt, reason: state.reason ?? "manual" });
+    out.push({ kind: "exit_ioc", price, count: held, attempt, reason: state.reason ?? "manual" });
     return out;
   }
   if (v.topSource !== "book") out.push({ kind: "fetch_rest_top" });
@@ -122,18 +134,21 @@ export function planExits(v: ExitView): ExitAction[] {
     if (!v.busy.has(tp.intentId))
       out.push({ kind: "cancel", intentId: tp.intentId, why: "one take-profit per position" });
   if (first === undefined) {
-    if (v.tradable)
+    if (v.tradable && held > 0)
       out.push({
         kind: "place_take_profit",
         price: v.plan.takeProfit,
-        count: p.contracts,
+        count: held,
         expirationMs: v.nowMs + v.takeProfitExpiryMs,
       });
     return out;
   }
   if (first.state === "pending" || v.busy.has(first.intentId) || extra.length > 0) return out;
   const working = openCount(first);
-  if (working !== p.contracts && (v.tradable || working > p.contracts))
-    out.push({ kind: "resize_take_profit", intentId: first.intentId, remaining: p.contracts });
+  if (held === 0)
+    // Everything is reported sold: nothing left for a take-profit to sell.
+    out.push({ kind: "cancel", intentId: first.intentId, why: "the position is reported sold" });
+  else if (working !== held && (v.tradable || working > held))
+    out.push({ kind: "resize_take_profit", intentId: first.intentId, remaining: held });
   return out;
 }

@@ -519,6 +519,7 @@ export class OrderPath {
       );
     } else {
       if (leg === null) return;
+      this.#apply(intentId, { kind: "resized", count: total, atMs: now }); // a fill may beat the answer
       r = await this.#d.rest.amendOrder(
         o.orderId,
         {

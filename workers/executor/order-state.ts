@@ -16,9 +16,14 @@
  * - `filled` (contracts) only grows: it is the larger of what the exchange last reported for the
  *   order and the sum of its fills seen, capped at `count`.
  * - A terminal order ignores later non-terminal news (a late `resting` after `cancelled`); a
- *   terminal answer after another terminal one only raises `filled` (a fill that raced a cancel).
- * - `lapsed` (an unknown order proven absent) is terminal `cancelled`, but a later sighting of the
- *   order (reconciliation, a late `user_order`) revives it: the exchange's view wins.
+ *   terminal answer after another terminal one only raises `filled` (a fill that raced a cancel),
+ *   except that `executed` turns a cancelled or expired order `filled` and a `canceled` naming
+ *   `ExpiryCancel` turns a cancelled one `expired` (a reasonless REST read came first).
+ * - `lapsed` (an unknown order proven absent) is terminal `cancelled`, and `rejected` is terminal,
+ *   but both are only claims that the order does not exist: neither applies once anything showed
+ *   the order (a create answer, a 409 on a resend, a report, a fill), and a later sighting revives
+ *   it (a resend refused for another reason after the first attempt got through; a lookup that ran
+ *   ahead of the exchange's order list): the exchange's view wins.
  */
 import type { CountUnits, MoneyMicros, Order, OrderState } from "../../shared/domain.ts";
 import { TERMINAL_STATES } from "../../shared/domain.ts";
@@ -83,7 +88,15 @@ export function applyOrderEvent(
   let anomaly: Anomaly | null = null;
   const next: OrderRecord = { ...o };
   const terminal = isTerminal(o.state);
-  const lapsed = o.state === "cancelled" && o.error === "lapsed";
+  // A claim that the order does not exist; any sign of the order overrides it.
+  const absent = o.state === "rejected" || (o.state === "cancelled" && o.error === "lapsed");
+  // Nothing yet shows that the exchange holds the order.
+  const unseen = o.state === "pending" && o.ack !== "accepted" && o.orderId === null;
+  if (absent && (e.kind === "created" || e.kind === "exists" || e.kind === "report" || e.kind === "fill")) {
+    // Revived: pending until this event (or the normalisation below) says what it is.
+    next.state = "pending";
+    next.error = null;
+  }
   switch (e.kind) {
     case "created":
       next.ack = "accepted";
@@ -91,18 +104,16 @@ export function applyOrderEvent(
         anomaly = { kind: "order_id_changed", detail: `${o.orderId} -> ${e.orderId}` };
       next.orderId = e.orderId;
       next.reportedFilled = Math.max(o.reportedFilled, e.filled);
-      if (!terminal || lapsed) {
+      if (!terminal || absent)
         // An IOC answers with its remainder already cancelled: filled, or cancelled with what filled.
         next.state = e.remaining > 0 ? live(e.filled) : e.filled >= o.count ? "filled" : "cancelled";
-        if (lapsed) next.error = null;
-      }
       break;
     case "exists":
       next.ack = "accepted";
       break;
     case "rejected":
       // Only an order the exchange never acknowledged can be rejected.
-      if (o.state === "pending" && o.orderId === null) {
+      if (unseen) {
         next.ack = "rejected";
         next.state = "rejected";
         next.error = e.error;
@@ -122,12 +133,15 @@ export function applyOrderEvent(
       next.reportedFilled = Math.max(o.reportedFilled, e.filled);
       const reported = reportState(e, Math.max(next.reportedFilled, o.fillSum), o.count);
       if (reported === null) break;
-      if (!terminal || lapsed) {
+      if (!terminal || absent) {
         next.state = reported;
-        if (lapsed) next.error = null;
       } else if (reported === "filled" && (o.state === "cancelled" || o.state === "expired")) {
         // The exchange says it filled: a cancel (or an expiry) lost the race to the fill.
         next.state = "filled";
+      } else if (reported === "expired" && o.state === "cancelled") {
+        // A REST read names the reason only for post-only orders: a bare `canceled` read first
+        // does not hide the expiry the `user_order` names.
+        next.state = "expired";
       }
       break;
     }
@@ -135,13 +149,13 @@ export function applyOrderEvent(
       next.fillSum = o.fillSum + e.count;
       next.fees = o.fees + e.fee;
       next.fillCost = o.fillCost + e.cost;
-      if (o.state === "pending") next.ack = "accepted";
+      next.ack = "accepted";
       break;
     case "cancelled":
       if (!terminal) next.state = "cancelled";
       break;
     case "lapsed":
-      if (o.state === "pending") {
+      if (unseen) {
         next.state = "cancelled";
         next.error = "lapsed";
       }
