@@ -300,6 +300,11 @@ export interface Position {
   realizedGross: MoneyMicros;
   /** Largest contracts held during the round trip. */
   maxContracts: CountUnits;
+  /** Contracts bought during the round trip, and what they cost (the average entry is their ratio). */
+  entered: CountUnits;
+  enteredCost: MoneyMicros;
+  /** Contracts sold during the round trip (the average exit is `exitProceeds / exited`). */
+  exited: CountUnits;
   /** Sum of exit proceeds (price x count) so far. */
   exitProceeds: MoneyMicros;
   /** Best and worst bid seen on `side` while open (excursions are measured against the average entry). */

@@ -130,6 +130,10 @@ export const EXECUTOR_SCHEMA: ModuleSchema = {
       balance_ms INTEGER
     );
     INSERT INTO executor_state (id, fills_cursor_ms) VALUES (1, 0);`,
+    // Round-trip averages over everything bought and sold (a position re-entered after a partial exit).
+    `ALTER TABLE positions ADD COLUMN entered INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE positions ADD COLUMN entered_cost INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE positions ADD COLUMN exited INTEGER NOT NULL DEFAULT 0;`,
   ],
 };
 
@@ -254,6 +258,9 @@ const PositionRow = z.object({
   fees: int,
   realized_gross: int,
   max_contracts: int,
+  entered: int,
+  entered_cost: int,
+  exited: int,
   exit_proceeds: int,
   best_bid: int,
   worst_bid: int,
@@ -292,6 +299,9 @@ function toHeld(r: PositionRow): HeldPosition {
       fees: r.fees,
       realizedGross: r.realized_gross,
       maxContracts: r.max_contracts,
+      entered: r.entered,
+      enteredCost: r.entered_cost,
+      exited: r.exited,
       exitProceeds: r.exit_proceeds,
       bestBid: r.best_bid,
       worstBid: r.worst_bid,
@@ -492,6 +502,24 @@ export class Journal {
     return rows.map(toOrder);
   }
 
+  /**
+   * Contracts the market's sells of `side` created since `sinceMs` are reported (by the exchange)
+   * to have filled beyond the fills journaled for them: sold at the exchange, not yet in the position.
+   */
+  unsettledSells(ticker: string, side: string, sinceMs: number): number {
+    return (
+      this.#sql
+        .exec<{ n: number | null }>(
+          `SELECT SUM(MAX(reported_filled - fill_sum, 0)) AS n FROM orders
+         WHERE ticker = ? AND side = ? AND action = 'sell' AND created_ms >= ?`,
+          ticker,
+          side,
+          sinceMs,
+        )
+        .one().n ?? 0
+    );
+  }
+
   /** Newest first, for the admin API. */
   recentOrders(limit: number, beforeMs?: number): JournalOrder[] {
     return readRows(
@@ -612,15 +640,16 @@ export class Journal {
     this.#sql.exec(
       `INSERT INTO positions (ticker, position_id, side, contracts, cost, fees, realized_gross, max_contracts, exit_proceeds,
         best_bid, worst_bid, opened_ms, tp_price, stop_price, deadline_ms, exit_mode, exit_reason, exit_since_ms,
-        exit_attempts, exit_request, updated_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        exit_attempts, exit_request, updated_ms, entered, entered_cost, exited)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(ticker) DO UPDATE SET position_id = excluded.position_id, side = excluded.side,
         contracts = excluded.contracts, cost = excluded.cost, fees = excluded.fees, realized_gross = excluded.realized_gross,
         max_contracts = excluded.max_contracts, exit_proceeds = excluded.exit_proceeds, best_bid = excluded.best_bid,
         worst_bid = excluded.worst_bid, opened_ms = excluded.opened_ms, tp_price = excluded.tp_price,
         stop_price = excluded.stop_price, deadline_ms = excluded.deadline_ms, exit_mode = excluded.exit_mode,
         exit_reason = excluded.exit_reason, exit_since_ms = excluded.exit_since_ms, exit_attempts = excluded.exit_attempts,
-        exit_request = excluded.exit_request, updated_ms = excluded.updated_ms`,
+        exit_request = excluded.exit_request, updated_ms = excluded.updated_ms, entered = excluded.entered,
+        entered_cost = excluded.entered_cost, exited = excluded.exited`,
       p.ticker,
       p.positionId,
       p.side,
@@ -642,6 +671,9 @@ export class Journal {
       h.exit.attempts,
       h.exitRequest,
       nowMs,
+      p.entered,
+      p.enteredCost,
+      p.exited,
     );
   }
 

@@ -507,31 +507,27 @@ export class OrderPath {
     const now = this.#d.nowMs();
     const cfg = this.#d.config();
     this.#busy.set(intentId, { sinceMs: now, retryAtMs: now + cfg.requestRetryMs });
+    // Always an amend to the new total (filled + wanted remaining): unlike a decrease's `reduce_to`,
+    // the total stays right when the order has fills we have not seen yet (the exchange then works
+    // total - its filled), and resending it is harmless. A shrink keeps queue priority.
     const total = o.filled + remaining;
-    const market = this.#d.market(o.ticker);
-    const leg = yesLeg(o.side, o.action, o.price, market);
-    let r: WriteResult<unknown>;
-    if (remaining < o.count - o.filled) {
-      r = await this.#d.rest.decreaseOrder(
-        o.orderId,
-        { reduce_to: formatCount(remaining), exchange_index: o.exchangeIndex },
-        "reduce",
-      );
-    } else {
-      if (leg === null) return;
-      this.#apply(intentId, { kind: "resized", count: total, atMs: now }); // a fill may beat the answer
-      r = await this.#d.rest.amendOrder(
-        o.orderId,
-        {
-          ticker: o.ticker,
-          side: leg.bookSide,
-          price: formatPrice(leg.yesPrice),
-          count: formatCount(total),
-          exchange_index: o.exchangeIndex,
-        },
-        "reduce",
-      );
+    const leg = yesLeg(o.side, o.action, o.price, this.#d.market(o.ticker));
+    if (leg === null) {
+      this.#busy.delete(intentId);
+      return;
     }
+    this.#apply(intentId, { kind: "resized", count: total, atMs: now }); // a fill may beat the answer
+    const r = await this.#d.rest.amendOrder(
+      o.orderId,
+      {
+        ticker: o.ticker,
+        side: leg.bookSide,
+        price: formatPrice(leg.yesPrice),
+        count: formatCount(total),
+        exchange_index: o.exchangeIndex,
+      },
+      "reduce",
+    );
     this.#d.onEvent(
       r.ok ? { kind: "api_result", ok: true } : { kind: "api_result", ok: false, failure: r.failure },
     );
@@ -690,11 +686,12 @@ export class OrderPath {
         market,
         now,
       );
+    // The position's exits: sells of its side (a take-profit, a stop or exit IOC, a manual sell).
     const working = this.#j
       .workingOrders(ticker)
-      .filter(
-        (o) => o.positionId === held.position.positionId || (o.positionId === null && o.action === "sell"),
-      );
+      .filter((o) => o.action === "sell" && o.side === held.position.side);
+    // Exit fills the exchange has reported (user_order, order reads) that have not arrived as fills.
+    const unsettled = this.#j.unsettledSells(ticker, held.position.side, held.position.openedMs);
     const { top, source } = this.#topFor(ticker, now);
     const busy = new Set<string>();
     for (const [id, b] of this.#busy) if (now < b.retryAtMs) busy.add(id);
@@ -707,6 +704,7 @@ export class OrderPath {
       state: held.exit,
       plan,
       working,
+      unsettled,
       busy,
       top,
       topSource: source,
@@ -1217,6 +1215,10 @@ export class OrderPath {
             contracts,
             cost: avg * contracts,
             maxContracts: Math.max(held.position.maxContracts, contracts),
+            entered: Math.max(held.position.entered, held.position.exited + contracts),
+            enteredCost:
+              held.position.enteredCost +
+              avg * Math.max(0, held.position.exited + contracts - held.position.entered),
           }
         : {
             positionId: this.#d.newId(),
@@ -1227,6 +1229,9 @@ export class OrderPath {
             fees: 0,
             realizedGross: 0,
             maxContracts: contracts,
+            entered: contracts,
+            enteredCost: avg * contracts,
+            exited: 0,
             exitProceeds: 0,
             bestBid: avg,
             worstBid: avg,

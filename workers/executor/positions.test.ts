@@ -67,7 +67,23 @@ describe("applyFill: hand-computed round trips", () => {
       fees: 63_000,
       realizedGross: 0,
       maxContracts: 1_000,
+      entered: 1_000,
+      enteredCost: 9_000_000,
+      exited: 0,
     });
+  });
+
+  // Regression: the averages were divided by the largest size held, so a re-entry inflated them.
+  it("averages a re-entered round trip over everything bought and sold", () => {
+    const { position, closed } = foldFills([
+      fill(1_000, 5_000, 0),
+      fill(-500, 6_000, 0),
+      fill(500, 5_000, 0),
+      fill(-1_000, 6_000, 0),
+    ]);
+    expect(position).toBeNull();
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).toMatchObject({ contracts: 1_500, avgEntry: 5_000, avgExit: 6_000, pnl: 1_500_000 });
   });
 
   it("sells 4 at 0.92: realises $0.08 on the average cost and keeps 6 at $5.40", () => {

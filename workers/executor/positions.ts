@@ -68,6 +68,9 @@ function open(
     fees: fee,
     realizedGross: 0,
     maxContracts: count,
+    entered: count,
+    enteredCost: price * count,
+    exited: 0,
     exitProceeds: 0,
     bestBid: price,
     worstBid: price,
@@ -101,6 +104,8 @@ export function applyFill(p: Position | null, fill: Fill, ctx: FillContext): Fil
         cost,
         fees: p.fees + fill.fee,
         maxContracts: Math.max(p.maxContracts, contracts),
+        entered: p.entered + count,
+        enteredCost: p.enteredCost + price * count,
       },
       closed: null,
       opened: false,
@@ -118,6 +123,7 @@ export function applyFill(p: Position | null, fill: Fill, ctx: FillContext): Fil
     fees: p.fees + feeHere,
     realizedGross: p.realizedGross + price * closing - costOut,
     exitProceeds: p.exitProceeds + price * closing,
+    exited: p.exited + closing,
   };
   if (after.contracts > 0) return { position: after, closed: null, opened: false };
   const closed = roundTrip(after, atMs, ctx.exitReason);
@@ -137,14 +143,14 @@ export function applyFill(p: Position | null, fill: Fill, ctx: FillContext): Fil
 
 /** The closed round trip of a position whose contracts reached zero. */
 export function roundTrip(p: Position, closedMs: number, reason: ExitReason): RoundTrip {
-  const entryCost = p.exitProceeds - p.realizedGross; // the cost of everything sold
+  // Averages over everything bought and everything sold in the round trip (re-entries included).
   return {
     positionId: p.positionId,
     ticker: p.ticker,
     side: p.side,
-    contracts: p.maxContracts,
-    avgEntry: p.maxContracts === 0 ? 0 : Math.round(entryCost / p.maxContracts),
-    avgExit: p.maxContracts === 0 ? 0 : Math.round(p.exitProceeds / p.maxContracts),
+    contracts: p.entered,
+    avgEntry: p.entered === 0 ? 0 : Math.round(p.enteredCost / p.entered),
+    avgExit: p.exited === 0 ? 0 : Math.round(p.exitProceeds / p.exited),
     openedMs: p.openedMs,
     closedMs,
     reason,
@@ -166,6 +172,7 @@ export function settle(p: Position, yesValue: PriceUnits, fee: number, atMs: num
     fees: p.fees + fee,
     realizedGross: p.realizedGross + price * p.contracts - p.cost,
     exitProceeds: p.exitProceeds + price * p.contracts,
+    exited: p.exited + p.contracts,
   };
   return roundTrip(after, atMs, "settled");
 }
