@@ -20,6 +20,7 @@ import { FrameHandler } from "../shared/book/frame-handler.ts";
 import { PRICE_SCALE } from "../shared/kalshi/units.ts";
 import { type FeedMarket, type FeedStream, generateFeed, type ModelBook } from "./feed-stream.ts";
 import { atMost, info } from "./harness.ts";
+import { objectPath } from "./object-path.ts";
 import type { BenchResult } from "./types.ts";
 
 const MARKETS = 500;
@@ -54,6 +55,8 @@ interface PassTimes {
   parseNs: number;
   handlerNs: number;
   mapsNs: number;
+  /** the same frames through the account object's own path (`object-path.ts`) */
+  objectNs: number;
 }
 
 /**
@@ -61,31 +64,43 @@ interface PassTimes {
  * baseline on the same chunk of frames back to back (order rotating per chunk), so load from
  * other processes on the machine falls on all three alike.
  */
-function timedPass(stream: FeedStream): PassTimes {
+async function timedPass(stream: FeedStream): Promise<PassTimes> {
   const frames = stream.frames;
   const h = newHandler(stream.markets);
   const books = new Map<string, ModelBook>();
-  const t = { parseNs: 0, handlerNs: 0, mapsNs: 0 };
+  const clock = { now: NOW_MS };
+  const op = await objectPath(stream.markets, () => clock.now);
+  const t = { parseNs: 0, handlerNs: 0, mapsNs: 0, objectNs: 0 };
   let sink: unknown;
   for (let c = 0, k = 0; c < frames.length; c += CHUNK, k++) {
     const end = Math.min(frames.length, c + CHUNK);
-    for (let step = 0; step < 3; step++) {
-      const which = (k + step) % 3;
+    for (let step = 0; step < 4; step++) {
+      const which = (k + step) % 4;
       const t0 = process.hrtime.bigint();
       if (which === 0) {
         for (let i = c; i < end; i++) sink = JSON.parse(frames[i] as string);
       } else if (which === 1) {
         for (let i = c; i < end; i++) sink = h.handle(frames[i] as string, NOW_MS + (i >>> 10));
-      } else {
+      } else if (which === 2) {
         for (let i = c; i < end; i++) applyToMaps(books, frames[i] as string);
+      } else {
+        for (let i = c; i < end; i++) {
+          clock.now = NOW_MS + (i >>> 10);
+          op.push(frames[i] as string);
+        }
       }
       const dt = Number(process.hrtime.bigint() - t0);
       if (which === 0) t.parseNs += dt;
       else if (which === 1) t.handlerNs += dt;
-      else t.mapsNs += dt;
+      else if (which === 2) t.mapsNs += dt;
+      else t.objectNs += dt;
     }
   }
   if (sink === undefined || h.store.size !== books.size) throw new Error("feed bench: passes disagree");
+  // Every frame reached the account's sink: a book frame each (snapshots and deltas).
+  if (op.routed() !== frames.length)
+    throw new Error(`feed bench: ${op.routed()} of ${frames.length} frames routed`);
+  op.md.shutdown();
   return t;
 }
 
@@ -179,11 +194,13 @@ export default async function run(): Promise<BenchResult[]> {
   const frames = stream.frames;
 
   // Warm up every path (JIT), then time whole passes; report the median pass by ratio.
-  timedPass(generateFeed({ markets: 50, deltas: 100_000, seed: 1, useYesPrice: true }));
+  await timedPass(generateFeed({ markets: 50, deltas: 100_000, seed: 1, useYesPrice: true }));
   const passes: PassTimes[] = [];
-  for (let p = 0; p < PASSES; p++) passes.push(timedPass(stream));
-  passes.sort((a, b) => a.handlerNs / a.parseNs - b.handlerNs / b.parseNs);
-  const mid = passes[passes.length >> 1] as PassTimes;
+  for (let p = 0; p < PASSES; p++) passes.push(await timedPass(stream));
+  const median = (f: (p: PassTimes) => number) =>
+    [...passes].sort((a, b) => f(a) - f(b))[passes.length >> 1] as PassTimes;
+  const mid = median((p) => p.handlerNs / p.parseNs);
+  const midObject = median((p) => p.objectNs / p.parseNs);
   const perFrame = (ns: number) => ns / frames.length;
 
   const h = runHandler(stream);
@@ -201,6 +218,14 @@ export default async function run(): Promise<BenchResult[]> {
     atMost(
       "feed: FrameHandler / JSON.parse",
       Number((mid.handlerNs / mid.parseNs).toFixed(3)),
+      "x",
+      RATIO_BUDGET,
+    ),
+    info("feed: the object's path per frame", Number(perFrame(midObject.objectNs).toFixed(1)), "ns/frame"),
+    // The path production runs (session -> market data -> book port -> the account's sink).
+    atMost(
+      "feed: the object's path / JSON.parse",
+      Number((midObject.objectNs / midObject.parseNs).toFixed(3)),
       "x",
       RATIO_BUDGET,
     ),

@@ -99,6 +99,16 @@ export class SimControlClient {
     return r.order_id;
   }
 
+  /** Rests house liquidity and pulls it at once: two deltas back to back (latency measurements). */
+  async flashLiquidity(ticker: string, side: BookSide, price: PriceUnits, count: CountUnits): Promise<void> {
+    await this.call("POST", "/liquidity/flash", {
+      ticker,
+      side,
+      price: formatPrice(price),
+      count: formatCount(count),
+    });
+  }
+
   async pullLiquidity(ticker: string, side?: BookSide, price?: PriceUnits): Promise<number> {
     const body: Record<string, unknown> = { ticker };
     if (side) body.side = side;

@@ -100,9 +100,43 @@ describe("bucketFor", () => {
     expect(bucketFor("GET", "/markets")).toBe("read");
   });
 
+  it("bills a single write on shard n >= 1 to that shard's bucket, batches and shard 0 to the unscoped one", () => {
+    expect(bucketFor("POST", "/portfolio/events/orders", 2)).toBe("write:2");
+    expect(bucketFor("DELETE", "/portfolio/events/orders/o1", 3)).toBe("write:3");
+    expect(bucketFor("POST", "/portfolio/events/orders", 0)).toBe("write");
+    expect(bucketFor("POST", "/portfolio/events/orders/batched", 2)).toBe("write");
+    expect(bucketFor("GET", "/portfolio/orders", 2)).toBe("read");
+  });
+
   it("normalises hosts, prefixes, queries and trailing slashes", () => {
     expect(normalizePath("https://h/trade-api/v2/markets/X/?a=1")).toBe("/markets/X");
     expect(normalizePath("/trade-api/v2")).toBe("/");
+  });
+});
+
+describe("per-shard write buckets", () => {
+  it("spends one shard's budget without touching another's, each the size of the write bucket", () => {
+    const clock = new FakeClock();
+    const l = limiter(clock);
+    const cap = l.capacity("write");
+    for (let spent = 0; spent + 10 <= cap; spent += 10)
+      expect(l.tryAcquire("write:2", 10, "open", clock.now())).toBe(true);
+    expect(l.tryAcquire("write:2", 10, "open", clock.now())).toBe(false);
+    expect(l.tryAcquire("write:3", 10, "open", clock.now())).toBe(true);
+    expect(l.tryAcquire("write", 10, "open", clock.now())).toBe(true);
+    expect(l.capacity("write:3")).toBe(cap);
+  });
+
+  it("resizes shard buckets with the account's limits", () => {
+    const clock = new FakeClock();
+    const l = limiter(clock);
+    l.tryAcquire("write:1", 10, "open", clock.now());
+    l.configure(
+      { read: { refill_rate: 300, bucket_capacity: 600 }, write: { refill_rate: 300, bucket_capacity: 600 } },
+      null,
+    );
+    expect(l.capacity("write:1")).toBe(600);
+    expect(l.capacity("write:2")).toBe(600);
   });
 });
 

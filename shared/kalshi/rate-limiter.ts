@@ -2,8 +2,9 @@
  * Client-side mirror of Kalshi's token buckets (Kalshi's rate-limits guide), so the bot never sends a
  * request the exchange would answer with 429 (which carries no Retry-After and costs a round trip).
  *
- * Two buckets, refilled continuously: `read` (GETs and anything not routed to write) and `write`
- * (order placement, amends, cancels, order groups, RFQ quotes). Each request costs tokens
+ * Buckets refilled continuously: `read` (GETs and anything not routed to write) and `write`
+ * (order placement, amends, cancels, order groups, RFQ quotes), the latter once per shard: a write
+ * that names `exchange_index` >= 1 bills that shard's bucket (`bucketFor(..., shard)`). Each request costs tokens
  * (`costOf`): 10 by default, 2 for a V2 cancel or `GET /portfolio/orders/{id}`, per order for
  * batches, or whatever `GET /account/endpoint_costs` says. Sizes come from `GET /account/limits`
  * (`configure`), Basic tier until then.
@@ -18,7 +19,12 @@
  * `MAX_STALLED_WAKEUPS` wake-ups instead of spinning forever.
  */
 
-export type BucketName = "read" | "write";
+/**
+ * `read`, `write` (the unscoped write bucket: shard 0, batches) or `write:<n>`: Kalshi bills a
+ * single create, cancel, amend or decrease with `exchange_index` n >= 1 to that shard's own write
+ * bucket, of the same size as the unscoped one (Kalshi's rate-limits guide).
+ */
+export type BucketName = "read" | "write" | `write:${number}`;
 export type Priority = "cancel" | "reduce" | "open" | "read";
 
 /** Lower rank is served first. */
@@ -145,11 +151,15 @@ export function isBatchPath(path: string): boolean {
  * Which bucket a request draws from. Writes are mutations of the portfolio (orders, order
  * groups, transfers) and of the RFQ/quote flow; every GET, and everything else, is a read.
  */
-export function bucketFor(method: string, pathOrUrl: string): BucketName {
+export function bucketFor(method: string, pathOrUrl: string, exchangeIndex?: number): BucketName {
   const m = method.toUpperCase();
   if (m === "GET" || m === "HEAD") return "read";
   const p = normalizePath(pathOrUrl);
-  return p.startsWith("/portfolio/") || p.startsWith("/communications/") ? "write" : "read";
+  if (!(p.startsWith("/portfolio/") || p.startsWith("/communications/"))) return "read";
+  // Batches always bill the unscoped bucket; a single write on shard n >= 1 bills shard n's.
+  if (exchangeIndex !== undefined && Number.isInteger(exchangeIndex) && exchangeIndex >= 1 && !isBatchPath(p))
+    return `write:${exchangeIndex}`;
+  return "write";
 }
 
 interface Bucket {
@@ -201,7 +211,9 @@ export interface RateLimiterOptions {
 export class RateLimiter {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly buckets: Record<BucketName, Bucket>;
+  private readonly buckets = new Map<BucketName, Bucket>();
+  private readonly make: (l: BucketLimit) => Bucket;
+  private writeLimit: BucketLimit;
   private defaultCost = DEFAULT_COST;
   private costTable: CompiledCost[] = [];
   private seq = 0;
@@ -212,7 +224,7 @@ export class RateLimiter {
     const limits = opts.limits ?? BASIC_LIMITS;
     const t = this.now();
     const full = opts.initial === "full";
-    const make = (l: BucketLimit): Bucket => ({
+    this.make = (l: BucketLimit): Bucket => ({
       rate: l.refill_rate,
       capacity: l.bucket_capacity,
       tokens: full ? l.bucket_capacity : 0,
@@ -220,7 +232,9 @@ export class RateLimiter {
       waiters: [],
       pumpGen: 0,
     });
-    this.buckets = { read: make(limits.read), write: make(limits.write) };
+    this.writeLimit = limits.write;
+    this.buckets.set("read", this.make(limits.read));
+    this.buckets.set("write", this.make(limits.write));
     this.setCosts(opts.costs ?? KNOWN_ENDPOINT_COSTS);
   }
 
@@ -233,10 +247,10 @@ export class RateLimiter {
   configure(limits: AccountLimits | null, costs: EndpointCosts | null): void {
     const nowMs = this.now();
     if (limits !== null) {
-      for (const name of ["read", "write"] as const) {
-        const b = this.buckets[name];
+      if (limits.write.refill_rate > 0 && limits.write.bucket_capacity > 0) this.writeLimit = limits.write;
+      for (const [name, b] of this.buckets) {
         this.refill(b, nowMs);
-        const l = limits[name];
+        const l = name === "read" ? limits.read : limits.write;
         if (l.refill_rate > 0 && l.bucket_capacity > 0) {
           b.rate = l.refill_rate;
           b.capacity = l.bucket_capacity;
@@ -245,7 +259,17 @@ export class RateLimiter {
       }
     }
     if (costs !== null) this.setCosts(costs);
-    for (const name of ["read", "write"] as const) this.schedule(this.buckets[name]);
+    for (const b of this.buckets.values()) this.schedule(b);
+  }
+
+  /** The bucket by name; a shard's write bucket is made on first use, sized like the unscoped one. */
+  private bucket(name: BucketName): Bucket {
+    let b = this.buckets.get(name);
+    if (b === undefined) {
+      b = this.make(this.writeLimit);
+      this.buckets.set(name, b);
+    }
+    return b;
   }
 
   private setCosts(costs: EndpointCosts): void {
@@ -269,18 +293,18 @@ export class RateLimiter {
   }
 
   capacity(bucket: BucketName): number {
-    return this.buckets[bucket].capacity;
+    return this.bucket(bucket).capacity;
   }
 
   /** Tokens available now (refilled to `nowMs`). For status pages and tests. */
   available(bucket: BucketName, nowMs: number): number {
-    const b = this.buckets[bucket];
+    const b = this.bucket(bucket);
     this.refill(b, nowMs);
     return b.tokens;
   }
 
   waiting(bucket: BucketName): number {
-    return this.buckets[bucket].waiters.length;
+    return this.bucket(bucket).waiters.length;
   }
 
   private refill(b: Bucket, nowMs: number): void {
@@ -295,7 +319,7 @@ export class RateLimiter {
    * is queued; otherwise takes nothing and returns false.
    */
   tryAcquire(bucket: BucketName, cost: number, priority: Priority, nowMs: number): boolean {
-    const b = this.buckets[bucket];
+    const b = this.bucket(bucket);
     if (cost > b.capacity) return false;
     const rank = PRIORITY_RANK[priority];
     if (b.waiters.some((w) => w.rank <= rank)) return false;
@@ -310,7 +334,7 @@ export class RateLimiter {
    * then arrival. Resolves `{ ok: false }` at once when `cost` exceeds the bucket's capacity.
    */
   acquire(bucket: BucketName, cost: number, priority: Priority): Promise<AcquireResult> {
-    const b = this.buckets[bucket];
+    const b = this.bucket(bucket);
     if (!(cost > 0)) return Promise.resolve({ ok: true, waitedMs: 0 });
     if (cost > b.capacity) {
       return Promise.resolve({
@@ -335,7 +359,7 @@ export class RateLimiter {
    * restart, clock drift): empty the bucket so the next requests wait a full refill.
    */
   onRateLimited(bucket: BucketName, nowMs: number): void {
-    const b = this.buckets[bucket];
+    const b = this.bucket(bucket);
     this.refill(b, nowMs);
     b.tokens = 0;
     b.lastMs = Math.max(b.lastMs, nowMs);

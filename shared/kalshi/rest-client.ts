@@ -87,6 +87,13 @@ export interface RequestSigner {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; failure: Failure };
 
+/** `exchange_index` of a write's body or query, when it names one. */
+function shardOf(v: unknown): number | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const x = (v as { exchange_index?: unknown }).exchange_index;
+  return typeof x === "number" && Number.isInteger(x) ? x : undefined;
+}
+
 export type KalshiEnv = "prod" | "demo" | "sim";
 
 export const DEFAULT_SIM_URL = "http://127.0.0.1:8788";
@@ -142,6 +149,8 @@ export interface WriteRequest<T> {
   readonly idempotent: boolean;
   /** What a 409 means for this write (`writeOutcome`): a single create, a batch create, or other. */
   readonly kind: WriteKind;
+  /** The shard the write names (`exchange_index` in its body or query): it bills that shard's bucket. */
+  readonly shard?: number;
 }
 
 /**
@@ -251,8 +260,9 @@ export class KalshiRestClient {
     schema: z.ZodType<T>,
     priority: Priority,
     items: number,
+    shard?: number,
   ): Promise<Result<T>> {
-    const bucket = bucketFor(method, path);
+    const bucket = bucketFor(method, path, shard);
     const cost = this.limiter.costOf(method, path, items);
     const paced = await this.limiter.acquire(bucket, cost, priority);
     if (!paced.ok) {
@@ -376,6 +386,7 @@ export class KalshiRestClient {
       req.schema,
       req.priority,
       req.items,
+      req.shard,
     );
     if (r.ok) return { ok: true, value: r.value, request: req };
     return { ok: false, failure: r.failure, outcome: writeOutcome(r.failure, req.kind), request: req };
@@ -409,6 +420,7 @@ export class KalshiRestClient {
     priority: Priority,
     opts: { body?: unknown; query?: Query; items?: number; idempotent?: boolean; kind?: WriteKind } = {},
   ): WriteRequest<T> {
+    const shard = shardOf(opts.body) ?? shardOf(opts.query);
     const req: WriteRequest<T> = {
       method,
       path,
@@ -417,6 +429,7 @@ export class KalshiRestClient {
       items: opts.items ?? 1,
       idempotent: opts.idempotent ?? true,
       kind: opts.kind ?? "other",
+      ...(shard !== undefined ? { shard } : {}),
       ...(opts.query !== undefined ? { query: opts.query } : {}),
       ...(opts.body !== undefined ? { bodyText: JSON.stringify(opts.body) } : {}),
     };

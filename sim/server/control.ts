@@ -239,6 +239,19 @@ export function handleControl(
       const r = ex.placeLiquidity(b.ticker, s, p, c, now);
       return r.ok ? ok({ order_id: r.value.orderId }) : fromRejection(r);
     }
+    case "POST /liquidity/flash": {
+      // Rests house liquidity and pulls it at once: two deltas back to back on the socket. A client
+      // that acts on the first sees its order arrive after the second (latency measurements).
+      const s = side(b.side);
+      const p = tryParse(() => parsePrice(b.price));
+      const c = tryParse(() => parseCount(b.count));
+      if (typeof b.ticker !== "string" || !s || p === undefined || c === undefined) {
+        return bad("ticker, side (bid|ask), price and count are required");
+      }
+      const r = ex.placeLiquidity(b.ticker, s, p, c, now);
+      if (!r.ok) return fromRejection(r);
+      return ok({ order_id: r.value.orderId, pulled: ex.pullLiquidity(b.ticker, s, p, now) });
+    }
     case "POST /liquidity/pull": {
       if (typeof b.ticker !== "string") return bad("ticker is required");
       const p = b.price === undefined ? undefined : tryParse(() => parsePrice(b.price));

@@ -63,6 +63,17 @@ export interface SimulatorOptions {
    */
   volatility?: number;
   exchange?: (o: ExchangeFactoryOptions) => ExchangePort;
+  /**
+   * Measurement hooks, on the simulator's own monotonic clock (`process.hrtime`): each WebSocket
+   * frame as it is sent, each Kalshi REST request once its body has arrived. `npm run bench`
+   * times tick-to-order with them.
+   */
+  trace?: SimTrace;
+}
+
+export interface SimTrace {
+  frameSent?: (text: string, atNs: bigint) => void;
+  requestReceived?: (method: string, apiPath: string, body: string, atNs: bigint) => void;
 }
 
 export interface RunningSimulator {
@@ -163,6 +174,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     inspection,
     clock,
     pingIntervalMs: opts.pingIntervalMs,
+    ...(opts.trace?.frameSent ? { onFrameSent: opts.trace.frameSent } : {}),
   });
 
   const ctx: SimContext = {
@@ -184,6 +196,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
         inspection,
         clock,
         pingIntervalMs: opts.pingIntervalMs,
+        ...(opts.trace?.frameSent ? { onFrameSent: opts.trace.frameSent } : {}),
       });
       Object.assign(faults, emptyFaults());
       inspection.reset();
@@ -206,6 +219,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     }
     const apiPath = fullPath.slice(API_PREFIX.length) || "/";
     const text = method === "GET" ? "" : await readBody(req);
+    opts.trace?.requestReceived?.(method, apiPath, text, process.hrtime.bigint());
     let body: unknown;
     if (text !== "") {
       try {

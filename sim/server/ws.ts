@@ -82,6 +82,8 @@ export interface WsDeps {
   inspection: Inspection;
   clock: SimClock;
   pingIntervalMs?: number;
+  /** measurement hook: every frame as it is handed to the socket, with the process's monotonic time */
+  onFrameSent?: (text: string, atNs: bigint) => void;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -144,7 +146,11 @@ export class WsHub {
 
   private raw(session: Session, obj: Json): void {
     if (this.deps.faults.stalled) return;
-    if (session.ws.readyState === session.ws.OPEN) session.ws.send(JSON.stringify(obj));
+    if (session.ws.readyState !== session.ws.OPEN) return;
+    const text = JSON.stringify(obj);
+    const traced = this.deps.onFrameSent;
+    if (traced) traced(text, process.hrtime.bigint());
+    session.ws.send(text);
   }
 
   /** Sends on a subscription, numbering it when the channel is sequenced; applies seq faults. */

@@ -19,6 +19,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Intent, RoundTrip } from "../../shared/domain.ts";
 import { resolveTarget, secretsStatus } from "../../shared/environment.ts";
+import { PresigningSigner } from "../../shared/kalshi/presign.ts";
 import { formatCount } from "../../shared/kalshi/units.ts";
 import type { JournalOrder, ReconDiff } from "../executor/journal.ts";
 import type { OrderGroupApi } from "../executor/order-path.ts";
@@ -247,7 +248,11 @@ export class AccountObject extends DurableObject<Env> {
     // An unresolved target gets unroutable URLs: nothing is ever sent while `start` refuses.
     const restBase = resolved.ok ? resolved.restBase : "http://invalid.invalid/trade-api/v2";
     const wsUrl = resolved.ok ? resolved.wsUrl : "http://invalid.invalid/trade-api/ws/v2";
-    const rest = o.rest ?? restClientFor(restBase, signer);
+    // The order create's signature is prepared ahead (the body is not signed): signing leaves the hot path.
+    const presigner = new PresigningSigner(signer, {
+      paths: [{ method: "POST", path: `${new URL(restBase).pathname}/portfolio/events/orders` }],
+    });
+    const rest = o.rest ?? restClientFor(restBase, presigner);
     const bookOpts: FrameHandlerBookPortOptions = { nowMs, log };
     return {
       sql: this.ctx.storage.sql,
@@ -267,6 +272,7 @@ export class AccountObject extends DurableObject<Env> {
       history: o.history ?? sqlHistory(this.ctx.storage.sql, target.accountKey, nowMs),
       historyClient: o.historyClient !== undefined ? o.historyClient : historyClientFromEnv(env),
       mail: o.mail !== undefined ? o.mail : mailOf(env),
+      presigner: o.presigner !== undefined ? o.presigner : o.rest ? null : presigner,
       nowMs,
       random: o.random ?? Math.random,
       newId: o.newId ?? (() => crypto.randomUUID()),

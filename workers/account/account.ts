@@ -113,6 +113,8 @@ export interface AccountDeps {
   historyClient: SupabaseClient | null;
   /** Resend, when configured; alerts stay queued and reports are stored without it. */
   mail: Send | null;
+  /** Prepares the order create's signatures ahead; the heartbeat keeps its pool fresh. */
+  presigner: { refresh(): Promise<void> } | null;
   nowMs: () => number;
   random: () => number;
   newId: () => string;
@@ -359,6 +361,8 @@ export class Account {
     this.scheduler.runSoon("universe");
     this.scheduler.runSoon("reconcile");
     this.scheduler.runSoon("exchange");
+    this.scheduler.runSoon("limits");
+    if (this.#d.presigner) this.#trackAny(this.#d.presigner.refresh());
     this.#refreshGate();
     await this.#d.setAlarm(this.#d.nowMs());
     return { ok: true };
@@ -384,6 +388,7 @@ export class Account {
       });
     }
     const now = this.#d.nowMs();
+    if (this.#d.presigner) this.#trackAny(this.#d.presigner.refresh());
     this.risk.feed(this.feed.feedLive());
     const equity = this.equity();
     if (equity !== null) this.risk.equity(equity);
@@ -397,6 +402,10 @@ export class Account {
     const heartbeat = now + this.config.get().feed.heartbeatMs;
     const due = this.scheduler.nextDueMs();
     return due === null ? heartbeat : Math.max(now + 50, Math.min(heartbeat, due));
+  }
+
+  #trackAny(p: Promise<unknown>): void {
+    this.#track(p.then(() => undefined).catch(() => undefined));
   }
 
   #track(p: Promise<void>): void {
@@ -1078,6 +1087,23 @@ export class Account {
       },
     });
     s.define("exchange", { intervalMs: cfg().jobs.exchangeStatusMs, run: () => this.#exchangeJob() });
+    // The limiter mirrors the account's tier (`/account/limits`, `/account/endpoint_costs`); hourly.
+    s.define("limits", {
+      intervalMs: 3_600_000,
+      retryBaseMs: 5_000,
+      run: async () => {
+        const r = await this.#d.rest.configureLimiter();
+        return r.failures.length === 0
+          ? { ok: true }
+          : {
+              ok: false,
+              error: r.failures
+                .map((f) => f.message)
+                .join("; ")
+                .slice(0, 300),
+            };
+      },
+    });
     s.define("balance", { intervalMs: cfg().jobs.balanceMs, run: () => this.#balanceJob() });
     s.define("orderGroups", {
       intervalMs: cfg().jobs.orderGroupsMs,

@@ -520,6 +520,15 @@ export class Journal {
     );
   }
 
+  countWorking(ticker: string): number {
+    return this.#sql
+      .exec<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM orders WHERE state IN ${WORKING_STATES} AND ticker = ?`,
+        ticker,
+      )
+      .one().n;
+  }
+
   /** Newest first, for the admin API. */
   recentOrders(limit: number, beforeMs?: number): JournalOrder[] {
     return readRows(

@@ -238,7 +238,7 @@ export class OrderPath {
   }
 
   #refreshWorking(ticker: string): void {
-    const n = this.#j.workingOrders(ticker).length;
+    const n = this.#j.countWorking(ticker);
     if (n > 0) this.#working.set(ticker, n);
     else this.#working.delete(ticker);
   }

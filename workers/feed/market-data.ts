@@ -113,6 +113,8 @@ export class MarketData {
   #downSinceMs: number | null = null;
   #lastConnectFailure: (ConnectFailure & { atMs: number }) | null = null;
   #lastFrameByType: Record<string, number> = {};
+  /** the most frequent type kept apart from the map: one field store per delta on the hot path */
+  #lastDeltaMs: number | null = null;
   #busy = { connecting: false, syncing: false };
   /** per-sid frames, proofs and pending snapshots on the current socket */
   readonly #sids = new SidActivity();
@@ -371,7 +373,12 @@ export class MarketData {
             now,
           )
         : [],
-      lastFrameAgeByType: frameAgesByType(this.#lastFrameByType, now),
+      lastFrameAgeByType: frameAgesByType(
+        this.#lastDeltaMs === null
+          ? this.#lastFrameByType
+          : { ...this.#lastFrameByType, orderbook_delta: this.#lastDeltaMs },
+        now,
+      ),
       books,
       counters: { ...this.#d.books.counters(), ...this.#counters.snapshot() },
     };
@@ -420,7 +427,8 @@ export class MarketData {
     if (c.state === "open") c.lastFrameMs = now;
     const r = this.#d.books.onFrame(text, now);
     const type = r.type;
-    if (type !== undefined) this.#lastFrameByType[type] = now;
+    if (type === "orderbook_delta") this.#lastDeltaMs = now;
+    else if (type !== undefined) this.#lastFrameByType[type] = now;
     this.#sids.frame(r.sid, type, now);
     if (r.effects.length > 0) {
       for (const e of r.effects) {

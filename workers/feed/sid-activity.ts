@@ -13,9 +13,30 @@ export interface ProofRecord {
   inFlight: boolean;
 }
 
+/** Last-frame times by sid: sids are small integers, so a dense array (hot path: one store per frame). */
+class SidTimes {
+  #t: number[] = [];
+  set(sid: number, ms: number): void {
+    this.#t[sid] = ms;
+  }
+  get(sid: number): number | undefined {
+    const v = this.#t[sid];
+    return v === undefined || v < 0 ? undefined : v;
+  }
+  delete(sid: number): void {
+    if (sid < this.#t.length) this.#t[sid] = -1;
+  }
+  clear(): void {
+    this.#t = [];
+  }
+}
+
+/** Sids are assigned by the exchange from 1 up; past this the dense arrays would waste memory. */
+const DENSE_SIDS = 4_096;
+
 export class SidActivity {
-  readonly #lastFrame = new Map<number, number>();
-  readonly #lastData = new Map<number, number>();
+  readonly #lastFrame = new SidTimes();
+  readonly #lastData = new SidTimes();
   readonly #subscribedAt = new Map<number, number>();
   readonly #proofs = new Map<number, ProofRecord>();
   readonly #snapshotsInFlight = new Map<number, number>();
