@@ -13,26 +13,31 @@ export interface ProofRecord {
   inFlight: boolean;
 }
 
-/** Last-frame times by sid: sids are small integers, so a dense array (hot path: one store per frame). */
+/** Sids are assigned by the exchange from 1 up; past this the times go to a map instead. */
+const DENSE_SIDS = 4_096;
+
+/** Last-frame times by sid: small sids in a dense array (the hot path stores one per frame). */
 class SidTimes {
-  #t: number[] = [];
+  #dense: number[] = [];
+  readonly #sparse = new Map<number, number>();
   set(sid: number, ms: number): void {
-    this.#t[sid] = ms;
+    if (sid < DENSE_SIDS) this.#dense[sid] = ms;
+    else this.#sparse.set(sid, ms);
   }
   get(sid: number): number | undefined {
-    const v = this.#t[sid];
+    if (sid >= DENSE_SIDS) return this.#sparse.get(sid);
+    const v = this.#dense[sid];
     return v === undefined || v < 0 ? undefined : v;
   }
   delete(sid: number): void {
-    if (sid < this.#t.length) this.#t[sid] = -1;
+    if (sid >= DENSE_SIDS) this.#sparse.delete(sid);
+    else if (sid < this.#dense.length) this.#dense[sid] = -1;
   }
   clear(): void {
-    this.#t = [];
+    this.#dense = [];
+    this.#sparse.clear();
   }
 }
-
-/** Sids are assigned by the exchange from 1 up; past this the dense arrays would waste memory. */
-const DENSE_SIDS = 4_096;
 
 export class SidActivity {
   readonly #lastFrame = new SidTimes();
