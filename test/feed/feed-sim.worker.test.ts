@@ -216,6 +216,8 @@ describe("market data recovers from the simulator's faults", () => {
     expect(counter(s, "probes")).toBe(1);
     expect(counter(s, "proofs_confirmed")).toBe(0); // no proof keeps a stalled feed's books current
     expect(s.books.every((b) => !b.fresh)).toBe(true);
+    // Regression: the overall flag stayed true for seconds after every book had gone stale.
+    expect(s.entriesAllowed).toBe(false);
     expect(await canEnter(t, ticker)).toBe(false);
     await control.stallFeed(false);
     t.clock.now += 5_000;
