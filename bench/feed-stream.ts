@@ -4,7 +4,7 @@
  * one `orderbook_snapshot` per market then `orderbook_delta` frames on one subscription with
  * consecutive `seq`, fractional sizes, partial and full removals, new levels near the touch,
  * and a few frames caused by the bot's own orders (`client_order_id`). Frames are written
- * exactly as Kalshi's published example (asyncapi.yaml `orderbookDelta`): same field order,
+ * exactly as Kalshi's published example (Kalshi's WebSocket spec, `orderbookDelta`): same field order,
  * 4-decimal prices, 2-decimal counts, `ts` and `ts_ms`.
  *
  * The generator keeps its own model of every book (plain Maps) so a consumer can compare.

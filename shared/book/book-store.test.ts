@@ -14,7 +14,7 @@ function fixture(name: string): Json {
   return JSON.parse(readFileSync(new URL(`../kalshi/fixtures/${name}`, import.meta.url), "utf8")) as Json;
 }
 
-// Kalshi's published examples (asyncapi.yaml): ticker FED-23DEC-T3.00, sid 2, snapshot seq 2.
+// Kalshi's published examples (its WebSocket spec): ticker FED-23DEC-T3.00, sid 2, snapshot seq 2.
 const SNAPSHOT = fixture("ws_orderbook_snapshot.json");
 const DELTA = fixture("ws_orderbook_delta.json");
 const FED = "FED-23DEC-T3.00";
@@ -101,7 +101,7 @@ describe("BookStore.remove", () => {
   });
 });
 
-/** An `ok` reply to update_subscription on the book's sid (kalshi-api.md §5.3), as Kalshi numbers it. */
+/** An `ok` reply to update_subscription on the book's sid (Kalshi's WebSocket docs: update_subscription), as Kalshi numbers it. */
 function ok(seq: number): string {
   return JSON.stringify({ id: 7, sid: 2, seq, type: "ok", msg: { market_tickers: [FED] } });
 }

@@ -3,7 +3,7 @@
  *
  * - Markets are interned by ticker in an open-addressing table, so the fast path finds a market
  *   from a ticker's position in the frame text without allocating a string.
- * - `seq` is tracked per `sid` (kalshi-api.md §5.5): the first message on a sid sets it, then each
+ * - `seq` is tracked per `sid` (Kalshi's WebSocket docs: sequence numbers): the first message on a sid sets it, then each
  *   must be exactly the next. Anything else (a jump, a repeat, a step back) is a gap: every book of
  *   that sid goes stale and a `get_snapshot` is requested for all of them.
  * - A book is stale until a snapshot arrives, and again after anything that makes it untrustworthy

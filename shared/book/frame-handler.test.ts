@@ -11,7 +11,7 @@ function fixture(name: string): Json {
   return JSON.parse(readFileSync(new URL(`../kalshi/fixtures/${name}`, import.meta.url), "utf8")) as Json;
 }
 
-// Kalshi's published examples (asyncapi.yaml): ticker FED-23DEC-T3.00, sid 2, snapshot seq 2.
+// Kalshi's published examples (its WebSocket spec): ticker FED-23DEC-T3.00, sid 2, snapshot seq 2.
 const SNAPSHOT = fixture("ws_orderbook_snapshot.json");
 const DELTA = fixture("ws_orderbook_delta.json");
 const FED = "FED-23DEC-T3.00";

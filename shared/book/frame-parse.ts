@@ -1,7 +1,7 @@
 /**
  * The reference parser for Kalshi WebSocket text frames: `JSON.parse`, then hand-written checks
  * of the envelope and of the two order-book payloads (`orderbook_snapshot`, `orderbook_delta`,
- * kalshi-api.md §5.4, asyncapi.yaml `orderbookSnapshotPayload` / `orderbookDeltaPayload`).
+ * Kalshi's WebSocket spec, `orderbookSnapshotPayload` / `orderbookDeltaPayload`).
  *
  * It is the slow path of `frame-handler.ts` and the oracle the fast scanner (`fast-json.ts`) is
  * tested against: whatever the scanner accepts must parse here to the same record. It never

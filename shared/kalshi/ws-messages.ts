@@ -5,7 +5,7 @@
  * shapes (camelCase, integer units from units.ts).
  *
  * Source of truth: Kalshi's AsyncAPI spec ("Kalshi Market Data WebSocket API 2.0.0",
- * https://docs.kalshi.com/asyncapi.yaml) and its WebSocket guides. The feed session (workers/feed) parses every
+ * https://docs.kalshi.com/websockets) and its WebSocket guides. The feed session (workers/feed) parses every
  * frame through `parseWsText`; the hand-written orderbook hot path (shared/book) is tested
  * against these schemas, so they mirror the spec field for field.
  *

@@ -127,7 +127,7 @@ class FakeKalshi {
     } else if (c.cmd === "update_subscription") {
       const sub = this.subs.get(sid);
       const held = new Set(sub?.markets ?? []);
-      // Re-adding a market already subscribed is a no-op answered by `ok` alone (kalshi-api.md §5.3).
+      // Re-adding a market already subscribed is a no-op answered by `ok` alone (Kalshi's WebSocket docs: update_subscription).
       const added = tickers.filter((t) => !held.has(t));
       if (this.ignoreReAdds && p.action === "add_markets" && added.length === 0) return;
       if (sub) {

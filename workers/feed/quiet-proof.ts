@@ -5,7 +5,7 @@
  * A quiet market sends no frames, so from the frames alone its book would count as too old after
  * `maxBookAgeMs` though nothing was missed. Kalshi numbers every message of a subscription,
  * `ok` replies included, and re-adding a market the subscription already holds is a no-op that
- * still answers `ok` with the sid's next seq (kalshi-api.md §5.3, §5.5). So an `ok` whose seq is
+ * still answers `ok` with the sid's next seq (https://docs.kalshi.com/websockets: commands and sequence numbers). So an `ok` whose seq is
  * exactly lastSeq + 1 proves that no frame on that sid was missed up to the reply: the book store
  * then counts every book on the sid as current. A gap on that reply is an ordinary gap (resync).
  */
