@@ -2,10 +2,13 @@
  * `npm run bench`: runs every `bench/*.bench.ts` in name order, prints one table of their
  * results, and exits non-zero when any result has `ok === false` or a bench file fails to
  * load or run. Arguments filter by file name: `npm run bench -- units feed` runs only the
- * files whose names contain "units" or "feed".
+ * files whose names contain "units" or "feed". A full run (no filter) also writes the table, the
+ * machine it ran on and the command to `docs/benchmarks.md`, so the published figures are always
+ * the last full run's.
  */
 
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
+import { arch, cpus, platform, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BenchResult, BenchRun } from "./types.ts";
@@ -93,6 +96,51 @@ function renderTable(rows: readonly Row[]): string {
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }
 
+function markdownTable(rows: readonly Row[]): string {
+  const escape = (cell: string) => cell.replaceAll("|", "\\|");
+  const lines = [
+    "| file | result | value | unit | target | status |",
+    "| --- | --- | ---: | --- | --- | --- |",
+    ...rows.map(
+      (r) =>
+        `| ${[r.file, r.name, formatValue(r.value), r.unit, r.target ?? "", status(r)].map(escape).join(" | ")} |`,
+    ),
+  ];
+  return lines.join("\n");
+}
+
+/** The machine, in the words an operator compares with their own. */
+function machine(): string {
+  const cores = cpus();
+  const model = cores[0]?.model.trim() ?? "unknown CPU";
+  const gib = (totalmem() / 2 ** 30).toFixed(1);
+  return `${cores.length} x ${model}, ${gib} GiB, ${platform()}/${arch()}, Node ${process.version}`;
+}
+
+function writeReport(dir: string, rows: readonly Row[]): string {
+  const path = join(dir, "..", "docs", "benchmarks.md");
+  const failed = rows.filter((r) => r.ok === false).length;
+  const text = [
+    "# Benchmarks",
+    "",
+    "Written by `npm run bench` (every `bench/*.bench.ts`, no filter); rerun it to refresh this page.",
+    "What each bench measures and why its target is what it is: [bench/README.md](../bench/README.md).",
+    "",
+    `- Run: ${new Date().toISOString()}`,
+    `- Machine: ${machine()}`,
+    "- Command: `npm run bench`",
+    `- Result: ${rows.length} results, ${failed} over budget or broken`,
+    "",
+    "Figures from a shared or busy machine are slower than a quiet one; the ratios (the object's path",
+    "over `JSON.parse` of the same frames) move less than the absolute times.",
+    "",
+    markdownTable(rows),
+    "",
+  ].join("\n");
+  writeFileSync(path, text);
+  return path;
+}
+
 async function main(): Promise<number> {
   const dir = dirname(fileURLToPath(import.meta.url));
   const filters = process.argv.slice(2);
@@ -113,6 +161,7 @@ async function main(): Promise<number> {
   }
   process.stdout.write(`\n${renderTable(rows)}\n\n`);
   const failed = rows.filter((r) => r.ok === false).length;
+  if (filters.length === 0) process.stderr.write(`bench: wrote ${writeReport(dir, rows)}\n`);
   process.stdout.write(
     `bench: ${files.length} files, ${rows.length} results, ${failed} over budget or broken\n`,
   );
