@@ -72,6 +72,8 @@ export function createAdminApp() {
   const app = new Hono<AppEnv>();
 
   app.get("/health", (c) => c.json({ ok: true }));
+  // Browsers ask for it on every page; there is none.
+  app.get("/favicon.ico", (c) => c.body(null, 204));
 
   app.get("/", (c) => {
     const nonce = randomNonce();

@@ -109,9 +109,11 @@ export function clock(ms: number): string {
   return `${new Date(ms).toISOString().slice(11, 19)}Z`;
 }
 
+/** Money with its sign first and coloured: +$1.25, -$0.40, $0.00. */
 function signed(m: number | null, text: string | null): Child {
   if (m === null || text === null) return <span class="muted">-</span>;
-  return <span class={m > 0 ? "good" : m < 0 ? "bad" : ""}>{m > 0 ? `+${text}` : text}</span>;
+  const shown = m > 0 ? `+$${text}` : m < 0 ? `-$${text.slice(1)}` : `$${text}`;
+  return <span class={m > 0 ? "good" : m < 0 ? "bad" : ""}>{shown}</span>;
 }
 
 const Empty: FC<{ cols: number; text: string }> = ({ cols, text }) => (
@@ -383,8 +385,14 @@ const Feed: FC<{ d: DashboardData }> = ({ d }) => {
           <span class="bad">paused</span>
         )}
         . Reconciliation{" "}
-        {d.status.reconcile.needed ? <span class="warn">pending</span> : <span class="good">done</span>}
-        {d.status.reconcile.lastOkAgoMs === null ? "" : ` ${duration(d.status.reconcile.lastOkAgoMs)} ago`}.
+        {d.status.reconcile.needed ? <span class="warn">pending</span> : <span class="good">up to date</span>}
+        {d.status.reconcile.lastOkAgoMs === null
+          ? ""
+          : ` (last done ${duration(d.status.reconcile.lastOkAgoMs)} ago)`}
+        {d.status.reconcile.openDifferences > 0
+          ? `, ${d.status.reconcile.openDifferences} difference(s) to review`
+          : ""}
+        .
       </p>
       {f.lastConnectFailure ? (
         <p class="bad">
