@@ -10,11 +10,13 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { askOf } from "../../shared/domain.ts";
+import { resolveTarget } from "../../shared/environment.ts";
 import { snapForBuy } from "../../shared/kalshi/tick-grid.ts";
 import { formatCount, formatPrice } from "../../shared/kalshi/units.ts";
 import { SimControlClient } from "../../sim/control-client.ts";
 import { renderPanels } from "../../workers/admin/dashboard.tsx";
 import { loadDashboard } from "../../workers/admin/dashboard-data.ts";
+import { lazySigner, signedSocketOpener } from "../../workers/feed/feed-adapters.ts";
 import { accountHarness } from "../support/account-harness.ts";
 import { accountName, adminEnv, call, json } from "./admin-support.ts";
 
@@ -103,6 +105,18 @@ function setup(name: string, config: unknown = CONFIG) {
 beforeEach(async () => {
   await control.reset();
 });
+
+/** A fresh RSA key the simulator has never seen, as PKCS#8 PEM. */
+async function strangerKeyPem(): Promise<string> {
+  const pair = (await crypto.subtle.generateKey(
+    { name: "RSA-PSS", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  )) as CryptoKeyPair;
+  const der = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
+  const b64 = btoa(String.fromCharCode(...der));
+  return `-----BEGIN PRIVATE KEY-----\n${b64.match(/.{1,64}/g)?.join("\n")}\n-----END PRIVATE KEY-----\n`;
+}
 
 describe("halt and resume through the API", () => {
   it("halting cancels the resting entry and refuses a manual one with a stable code; resume lets it out", async () => {
@@ -236,6 +250,42 @@ describe("orders, readiness and history through the API", () => {
     await t.boot();
     const live = await json(call(t.e, "/api/ready"));
     expect(live.body).toEqual({ ready: true, causes: [] });
+  });
+
+  it("names a key the exchange rejects with Kalshi's code, and a missing key, never the key itself", async () => {
+    const t = setup("admin-keys");
+    for (let i = 0; i < 3; i++) await control.step(1_000);
+    t.h.clock.now = (await control.state()).now_ms;
+    const target = resolveTarget(env);
+    if (!target.ok) throw new Error(target.code);
+    // Signed with a key the exchange does not know: the upgrade is refused with 401.
+    await t.h.install({
+      openSocket: signedSocketOpener(target.wsUrl, lazySigner(env.KALSHI_KEY_ID, await strangerKeyPem())),
+    });
+    await t.h.start();
+    const rejected = await json<{ ready: boolean; causes: Record<string, unknown>[] }>(
+      call(t.e, "/api/ready"),
+    );
+    expect(rejected.body.ready).toBe(false);
+    expect(rejected.body.causes).toContainEqual(
+      expect.objectContaining({
+        code: "kalshi_key_rejected",
+        kalshiCode: "INCORRECT_API_KEY_SIGNATURE",
+        httpStatus: 401,
+      }),
+    );
+    const text = JSON.stringify(rejected.body);
+    expect(text).not.toContain("PRIVATE KEY");
+    expect(text).not.toContain(env.KALSHI_PRIVATE_KEY.slice(40, 80));
+
+    await t.h.install({ secrets: { kalshiKey: false } });
+    const missing = await json<{ causes: { code: string }[] }>(call(t.e, "/api/ready"));
+    expect(missing.body.causes.map((c) => c.code)).toContain("kalshi_key_missing");
+    const start = await json(call(t.e, "/api/start", { method: "POST" }));
+    expect(start).toMatchObject({
+      status: 409,
+      body: { error: "start_refused", cause: { code: "kalshi_key_missing" } },
+    });
   });
 
   it("cancels a resting order at the exchange, then says there is nothing left to cancel", async () => {

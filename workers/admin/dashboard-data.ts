@@ -8,14 +8,7 @@ import { parseMoney } from "../../shared/kalshi/units.ts";
 import type { AccountObject } from "../account/account-object.ts";
 import type { ReconDiff } from "../executor/journal.ts";
 import { AlertRow, type HistoryTable, ReconDiffRow, RiskEventRow, SnapshotRow } from "../history/rows.ts";
-import {
-  type OrderIn,
-  type PnlDay,
-  presentOrder,
-  presentPnlDay,
-  presentStatus,
-  type StatusOut,
-} from "./present.ts";
+import { presentOrder, presentPnlDay, presentStatus, type StatusOut } from "./present.ts";
 
 /** How far back the equity chart reaches, and how many points it draws at most. */
 export const EQUITY_WINDOW_MS = 24 * 3_600_000;
@@ -189,8 +182,8 @@ export async function loadDashboard(account: AccountStub, nowMs: number): Promis
     historyItems(account, "recon_diffs", { limit: EVENTS_SHOWN }),
     account.reconciliationDifferences(true),
   ]);
-  const working = (orders as OrderIn[]).filter((o) => !TERMINAL_STATES.has(o.state));
-  const latest = (pnl as PnlDay[])[0];
+  const working = orders.filter((o) => !TERMINAL_STATES.has(o.state));
+  const latest = pnl[0];
   return {
     nowMs,
     status: presentStatus(status),
