@@ -114,7 +114,10 @@ export interface OrderPathDeps {
   tradable: (ticker: string) => boolean;
   /** the exit plan of a position opened at `avgEntry` */
   exitPlanFor: (side: Side, avgEntry: PriceUnits, market: MarketInfo | undefined, nowMs: number) => ExitPlan;
-  /** the bounded aggressive price of exit attempt `attempt` (on `side`'s leg), snapped; null = none */
+  /**
+   * the bounded aggressive price of exit attempt `attempt` (on `side`'s leg), snapped; null = none.
+   * Counted from 0 for the first attempt, as the strategy's `exitLimitPrice` counts.
+   */
   exitPrice: (
     side: Side,
     bid: PriceUnits | null,
@@ -711,7 +714,8 @@ export class OrderPath {
       tradable: this.#d.tradable(ticker),
       exitRequest: held.exitRequest,
       nowMs: now,
-      exitPrice: (bid, attempt) => this.#d.exitPrice(held.position.side, bid, attempt, market),
+      // The keeper counts attempts from 1; the price rule counts from 0 (the first sells at the bid).
+      exitPrice: (bid, attempt) => this.#d.exitPrice(held.position.side, bid, attempt - 1, market),
       takeProfitExpiryMs: cfg.takeProfitExpiryMs,
     });
     let exit: ExitState = held.exit;

@@ -1,0 +1,321 @@
+/**
+ * End-to-end tests of the order path's exits and of reconciliation inside the account Durable
+ * Object, against the Kalshi simulator (workerd, real signed REST, a real loopback WebSocket).
+ * What each case asserts is the state the exchange and the journal end in: the resting
+ * take-profit's size against the position, the order in which a stop's cancel and exit reached
+ * the exchange, the simulator's position (never below zero), the journal's round trips and
+ * reconciliation differences.
+ *
+ * Every case lists its own market (`createMarket`) and gives it house liquidity only: a bid at
+ * $0.40 and an ask at $0.60. The simulator's clock is never stepped after that, so its market
+ * makers and noise traders never act there: every trade in the market is one the test made (house
+ * liquidity crossing our orders, or a `tradeThrough`). Heartbeats and jobs are driven explicitly;
+ * `quiesce` waits for the frames the simulator sent and the requests they started, a bounded
+ * number of rounds. The strategy's automatic entries are off (no contract can earn the $10 asked
+ * of it), so every position is one the test opened.
+ */
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Intent } from "../../shared/domain.ts";
+import { formatCount, formatPrice, parseCount, parseSignedCount } from "../../shared/kalshi/units.ts";
+import { SimControlClient } from "../../sim/control-client.ts";
+import type { OrderRequestRecord } from "../../sim/server/faults.ts";
+import type { SocketOpener } from "../../workers/feed/ports.ts";
+import { accountHarness } from "../support/account-harness.ts";
+
+const control = new SimControlClient(env.KALSHI_SIM_URL);
+const CREATE_PATH = "/portfolio/events/orders";
+
+/** Our entry price; the default exit plan puts the take-profit 2 points above it and the stop 1 below. */
+const ENTRY = 5_000;
+const TAKE_PROFIT = 5_200;
+const STOP = 4_900;
+/** The house's standing quotes in each case's market. */
+const HOUSE_BID = 4_000;
+const HOUSE_ASK = 6_000;
+
+const BASE_CONFIG = {
+  feed: { universe: { minFavouritePrice: 0, minVolume24h: 0, closingWithinMs: 0, maxMarkets: 50 } },
+  // No automatic entries: no contract pays $10, so no entry ever has the expected value asked.
+  strategy: { edge: { minEvPerContract: 10_000_000 } },
+};
+
+async function simNow(): Promise<number> {
+  return (await control.state()).now_ms;
+}
+
+/** A socket opener that never gets through: the feed stays down. */
+const refusingSocket: SocketOpener = async () => ({
+  ok: false,
+  failure: { kind: "network", message: "refused by the test" },
+});
+
+function buy(ticker: string, price: number, count: number): Intent {
+  return {
+    ticker,
+    side: "yes",
+    action: "buy",
+    price,
+    count,
+    purpose: "manual",
+    tif: "good_till_canceled",
+    postOnly: false,
+    reduceOnly: false,
+    expirationMs: null,
+    positionId: null,
+    reason: "test",
+  };
+}
+
+function setup(name: string, config: { executor?: unknown; exits?: unknown } = {}) {
+  const doc = {
+    ...BASE_CONFIG,
+    strategy: { ...BASE_CONFIG.strategy, ...(config.exits ? { exits: config.exits } : {}) },
+    ...(config.executor ? { executor: config.executor } : {}),
+  };
+  const h = accountHarness(name, { config: doc, restTimeoutMs: 2_000 });
+  let ticker = "";
+
+  /** Lists the case's market with the house's quotes, starts the account on it and reconciles. */
+  const boot = async () => {
+    h.clock.now = await simNow();
+    ticker = (await control.createMarket({ fair: ENTRY })).ticker;
+    await control.placeLiquidity(ticker, "bid", HOUSE_BID, 1_000);
+    await control.placeLiquidity(ticker, "ask", HOUSE_ASK, 1_000);
+    await h.install();
+    await h.start();
+    await h.job("reconcile");
+    expect(await h.inObj((a) => a.entryBlockers(ticker).map((c) => c.code))).toEqual([]);
+    return ticker;
+  };
+  /** Waits, a bounded number of rounds, for every frame sent and every request those frames started. */
+  const quiesce = async () => {
+    for (let i = 0; i < 4; i++) {
+      await h.barrier();
+      await h.inObj((a) => a.settled());
+    }
+  };
+  const held = () => h.inObj((a) => a.orders.journal.position(ticker) ?? null);
+  const shard = () => h.inObj((a) => a.market(ticker)?.exchangeIndex ?? 0);
+  const journalOrder = (intentId: string) => h.inObj((a) => a.orders.journal.order(intentId));
+  const roundTrips = () => h.inObj((a) => a.orders.journal.roundTrips(10).filter((r) => r.ticker === ticker));
+  /** The simulator's signed YES contracts of this account in the case's market (1/100). */
+  const simPosition = async () => {
+    const p = (await control.positions()).find((x) => x.ticker === ticker);
+    return p ? parseSignedCount(String(p.position_fp)) : 0;
+  };
+  /** Every YES position of this account at the simulator is long or flat (an exit never over-sells). */
+  const expectNeverShort = async () => {
+    for (const p of await control.positions())
+      expect({ ticker: p.ticker, position: parseSignedCount(String(p.position_fp)) >= 0 }).toEqual({
+        ticker: p.ticker,
+        position: true,
+      });
+  };
+  /** Our resting orders in the case's market, at the simulator. */
+  const restingAtSim = async () =>
+    (await control.orders()).filter((o) => o.ticker === ticker && o.status === "resting");
+  /** Our resting take-profits (sells of YES) at the simulator. */
+  const takeProfitsAtSim = async () => (await restingAtSim()).filter((o) => o.book_side === "ask");
+  /** Order writes the simulator received for the case's market (creates by ticker, others by order id). */
+  const writes = async (orderIds: ReadonlySet<string>) =>
+    (await control.ordersReceived()).filter((r) => {
+      const body = (r.body ?? {}) as { ticker?: string };
+      return body.ticker === ticker || [...orderIds].some((id) => r.path.includes(id));
+    });
+
+  /** Puts our GTC buy of `count` YES at the entry price to rest, with house bids queued behind it. */
+  const restEntry = async (count: number) => {
+    const r = await h.inObj((a) => a.submitManual(buy(ticker, ENTRY, count)));
+    if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+    await quiesce();
+    expect((await journalOrder(r.intentId))?.state).toBe("resting");
+    // After our bid fills the best bid stays at the entry, above the stop.
+    await control.placeLiquidity(ticker, "bid", ENTRY, 1_000);
+    await quiesce();
+    return r.intentId;
+  };
+  /** A house ask at the entry price fills `count` of our resting buy (ours is first in the queue). */
+  const fillEntry = async (count: number) => {
+    await control.placeLiquidity(ticker, "ask", ENTRY, count);
+    await quiesce();
+  };
+  /** Opens a position of `count` YES at the entry price, protected by its resting take-profit. */
+  const openPosition = async (count: number) => {
+    const intentId = await restEntry(count);
+    await fillEntry(count);
+    expect(await simPosition()).toBe(count);
+    expect((await held())?.position.contracts).toBe(count);
+    const [tp, ...more] = await takeProfitsAtSim();
+    expect(more).toEqual([]);
+    expect(tp?.yes_price_dollars).toBe(formatPrice(TAKE_PROFIT));
+    expect(tp?.remaining_count_fp).toBe(formatCount(count));
+    return { intentId, takeProfitId: String(tp?.order_id) };
+  };
+
+  return {
+    ...h,
+    boot,
+    quiesce,
+    held,
+    shard,
+    journalOrder,
+    roundTrips,
+    simPosition,
+    expectNeverShort,
+    restingAtSim,
+    takeProfitsAtSim,
+    writes,
+    restEntry,
+    fillEntry,
+    openPosition,
+    get ticker() {
+      return ticker;
+    },
+  };
+}
+
+const isCreate = (r: OrderRequestRecord) => r.method === "POST" && r.path === CREATE_PATH;
+const bodyOf = (r: OrderRequestRecord) => (r.body ?? {}) as Record<string, unknown>;
+
+beforeEach(async () => {
+  await control.reset();
+});
+
+describe("exits against the simulator", () => {
+  it("partial fills of an entry resize its take-profit to the whole position", async () => {
+    const t = setup("exits-partial");
+    await t.boot();
+    await t.restEntry(200);
+
+    await t.fillEntry(100);
+    expect(await t.simPosition()).toBe(100);
+    const [first, ...more1] = await t.takeProfitsAtSim();
+    expect(more1).toEqual([]);
+    expect(first?.yes_price_dollars).toBe(formatPrice(TAKE_PROFIT));
+    expect(first?.remaining_count_fp).toBe(formatCount(100));
+    await t.expectNeverShort();
+
+    await t.fillEntry(100);
+    expect(await t.simPosition()).toBe(200);
+    const [second, ...more2] = await t.takeProfitsAtSim();
+    expect(more2).toEqual([]);
+    // The same order, amended to the whole position: not a second take-profit.
+    expect(second?.order_id).toBe(first?.order_id);
+    expect(parseCount(second?.remaining_count_fp)).toBe(await t.simPosition());
+    expect(second?.yes_price_dollars).toBe(formatPrice(TAKE_PROFIT));
+    const h = await t.held();
+    expect(h?.position.contracts).toBe(200);
+    expect(h?.position.exits).toMatchObject({ takeProfit: TAKE_PROFIT, stop: STOP });
+    await t.expectNeverShort();
+  });
+
+  it("a take-profit fill closes the position and disarms its stop", async () => {
+    const t = setup("exits-take-profit");
+    await t.boot();
+    const { takeProfitId } = await t.openPosition(100);
+    await t.expectNeverShort();
+
+    // A house bid at the take-profit lifts it.
+    await control.placeLiquidity(t.ticker, "bid", TAKE_PROFIT, 100);
+    await t.quiesce();
+    expect(await t.simPosition()).toBe(0);
+    expect(await t.held()).toBeNull();
+    expect((await t.roundTrips()).map((r) => r.reason)).toEqual(["take_profit"]);
+    await t.expectNeverShort();
+    const createsBefore = (await t.writes(new Set([takeProfitId]))).filter(isCreate).length;
+
+    // The price falls through the old stop: nothing is held, so nothing is sold.
+    expect(await control.tradeThrough(t.ticker, "ask", STOP)).toBeGreaterThan(0);
+    await t.quiesce();
+    await t.alarm();
+    await t.quiesce();
+    expect(await t.inObj((a) => a.book(t.ticker)?.top.yesBid)).toBe(HOUSE_BID);
+    expect((await t.writes(new Set([takeProfitId]))).filter(isCreate)).toHaveLength(createsBefore);
+    expect(await t.simPosition()).toBe(0);
+    expect(await t.restingAtSim()).toEqual([]);
+    await t.expectNeverShort();
+  });
+
+  it("a stop cancels the take-profit before its exit goes out, and the exit sells at the bid", async () => {
+    const t = setup("exits-stop");
+    await t.boot();
+    const { takeProfitId } = await t.openPosition(100);
+
+    // A sweep of every bid at or above the entry: the best bid falls to the house's 0.40, below the stop.
+    expect(await control.tradeThrough(t.ticker, "ask", ENTRY)).toBeGreaterThan(0);
+    await t.quiesce();
+    await t.expectNeverShort();
+
+    const writes = await t.writes(new Set([takeProfitId]));
+    const cancel = writes.findIndex(
+      (r) => r.method === "DELETE" && r.path.endsWith(`/${takeProfitId}`) && r.outcome === "accepted",
+    );
+    const exits = writes.filter(
+      (r) => isCreate(r) && bodyOf(r).time_in_force === "immediate_or_cancel" && bodyOf(r).side === "ask",
+    );
+    expect(cancel).toBeGreaterThanOrEqual(0);
+    expect(exits).toHaveLength(1);
+    const exit = exits[0] as OrderRequestRecord;
+    expect(writes.indexOf(exit)).toBeGreaterThan(cancel);
+    // The first attempt sells at the best bid (no slippage allowance yet), reduce-only, the whole position.
+    expect(bodyOf(exit)).toMatchObject({
+      reduce_only: true,
+      price: formatPrice(HOUSE_BID),
+      count: formatCount(100),
+    });
+    expect(exit.outcome).toBe("accepted");
+
+    expect(await t.simPosition()).toBe(0);
+    expect(await t.held()).toBeNull();
+    expect((await t.roundTrips()).map((r) => r.reason)).toEqual(["stop"]);
+    expect(await t.restingAtSim()).toEqual([]);
+    await t.expectNeverShort();
+  });
+
+  it("with the socket down, the stop fires from a REST order-book read and the position ends flat", async () => {
+    const t = setup("exits-rest-stop");
+    await t.boot();
+    const { takeProfitId } = await t.openPosition(100);
+
+    // A new instance whose socket never opens: no frame reaches it from here on.
+    await t.install({ openSocket: refusingSocket });
+    await t.job("universe");
+    await t.alarm();
+    expect(await t.inObj((a) => a.feed.status().socket)).not.toBe("open");
+    expect(await t.inObj((a) => a.book(t.ticker)?.fresh ?? false)).toBe(false);
+    // Still protected: the take-profit rests and nothing was sold.
+    expect((await t.takeProfitsAtSim()).map((o) => o.order_id)).toEqual([takeProfitId]);
+    expect(await t.simPosition()).toBe(100);
+
+    expect(await control.tradeThrough(t.ticker, "ask", ENTRY)).toBeGreaterThan(0);
+    // The heartbeat: REST reads of held markets without a fresh book, then the keeper on what they show.
+    t.clock.now += 2_000;
+    await t.alarm();
+    t.clock.now += 2_000;
+    await t.alarm();
+    await t.expectNeverShort();
+
+    const writes = await t.writes(new Set([takeProfitId]));
+    const cancel = writes.findIndex((r) => r.method === "DELETE" && r.path.endsWith(`/${takeProfitId}`));
+    const exits = writes.filter((r) => isCreate(r) && bodyOf(r).time_in_force === "immediate_or_cancel");
+    expect(cancel).toBeGreaterThanOrEqual(0);
+    expect(exits).toHaveLength(1);
+    expect(writes.indexOf(exits[0] as OrderRequestRecord)).toBeGreaterThan(cancel);
+    // Priced from the REST book's best bid: the only place the bot could have seen 0.40.
+    expect(bodyOf(exits[0] as OrderRequestRecord)).toMatchObject({
+      price: formatPrice(HOUSE_BID),
+      reduce_only: true,
+      count: formatCount(100),
+    });
+    expect(await t.simPosition()).toBe(0);
+    expect(await t.inObj((a) => a.book(t.ticker)?.fresh ?? false)).toBe(false);
+
+    // The exit's fill never came over the socket; reconciliation reads it and closes the round trip.
+    await t.job("reconcile");
+    expect(await t.held()).toBeNull();
+    expect((await t.roundTrips()).map((r) => r.reason)).toEqual(["stop"]);
+    expect(await t.simPosition()).toBe(0);
+    await t.expectNeverShort();
+  });
+});
