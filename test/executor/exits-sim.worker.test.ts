@@ -17,11 +17,13 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Intent } from "../../shared/domain.ts";
+import type { KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
 import { formatCount, formatPrice, parseCount, parseSignedCount } from "../../shared/kalshi/units.ts";
 import { SimControlClient } from "../../sim/control-client.ts";
 import type { OrderRequestRecord } from "../../sim/server/faults.ts";
+import { lazySigner, restClientFor } from "../../workers/feed/feed-adapters.ts";
 import type { SocketOpener } from "../../workers/feed/ports.ts";
-import { accountHarness } from "../support/account-harness.ts";
+import { accountHarness, simRestBase } from "../support/account-harness.ts";
 
 const control = new SimControlClient(env.KALSHI_SIM_URL);
 const CREATE_PATH = "/portfolio/events/orders";
@@ -42,6 +44,13 @@ const BASE_CONFIG = {
 
 async function simNow(): Promise<number> {
   return (await control.state()).now_ms;
+}
+
+/** A REST client of the same account (the same key), acting behind the bot's back. */
+function directRest(): KalshiRestClient {
+  return restClientFor(simRestBase(), lazySigner(env.KALSHI_KEY_ID, env.KALSHI_PRIVATE_KEY), {
+    timeoutMs: 2_000,
+  });
 }
 
 /** A socket opener that never gets through: the feed stays down. */
@@ -316,6 +325,94 @@ describe("exits against the simulator", () => {
     expect(await t.held()).toBeNull();
     expect((await t.roundTrips()).map((r) => r.reason)).toEqual(["stop"]);
     expect(await t.simPosition()).toBe(0);
+    await t.expectNeverShort();
+  });
+});
+
+describe("the order group caps what the account can fill", () => {
+  it("fills past the cap trigger the group: the exchange refuses its orders, trading halts, and exits resume after the reset", async () => {
+    const t = setup("group-cap", {
+      executor: { orderGroup: { enabled: true, contractsLimit: 200, resetAfterMs: 5_000 } },
+    });
+    await t.boot();
+    const group = await t.inObj((a) => {
+      const m = a.market(t.ticker);
+      return m ? a.orders.journal.orderGroup(m.exchangeIndex) : undefined;
+    });
+    expect(group?.contracts_limit).toBe(200);
+    const simGroup = (await control.orderGroups()).find((g) => g.id === group?.group_id);
+    expect(simGroup).toMatchObject({ contracts_limit_fp: formatCount(200), triggered: false });
+
+    const entry = await t.restEntry(300);
+    expect((await t.journalOrder(entry))?.orderGroupId).toBe(group?.group_id);
+    await t.fillEntry(300); // 3 contracts filled within the window: over the cap of 2
+    expect(await t.simPosition()).toBe(300);
+    await t.expectNeverShort();
+
+    const simTriggered = async () =>
+      (await control.orderGroups()).find((g) => g.id === group?.group_id)?.triggered;
+    const refusedCreates = async () =>
+      (await control.ordersReceived()).filter(
+        (r) => isCreate(r) && r.outcome === "rejected" && bodyOf(r).ticker === t.ticker,
+      ).length;
+    expect(await simTriggered()).toBe(true);
+    // The take-profit the first fill asked for may reach the exchange before the trigger message
+    // reaches the bot, and is refused; it is not re-placed while the group is triggered.
+    // (Regression: each refusal re-ran the keeper, which re-placed it at once, without end.)
+    expect(await refusedCreates()).toBeLessThanOrEqual(1);
+    expect(await t.inObj((a) => a.risk.view().state)).toBe("halted");
+    expect(
+      (await t.inObj((a) => a.orders.journal.orderGroup(group?.exchange_index ?? -1)))?.triggered_ms,
+    ).not.toBeNull();
+    // The exchange refuses an order in the triggered group.
+    const refused = await directRest().createOrder(
+      {
+        ticker: t.ticker,
+        client_order_id: crypto.randomUUID(),
+        side: "bid",
+        count: formatCount(100),
+        price: formatPrice(HOUSE_BID),
+        time_in_force: "good_till_canceled",
+        self_trade_prevention_type: "taker_at_cross",
+        order_group_id: String(group?.group_id),
+        exchange_index: group?.exchange_index ?? 0,
+      },
+      "open",
+    );
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect([refused.failure.status, refused.failure.code]).toEqual([400, "invalid_order"]);
+    const refusedBefore = await refusedCreates();
+
+    // Heartbeats while triggered: the keeper sends nothing the exchange would refuse.
+    await t.alarm();
+    await t.quiesce();
+    await t.alarm();
+    expect(await refusedCreates()).toBe(refusedBefore);
+    expect(await t.takeProfitsAtSim()).toEqual([]);
+
+    // `resetAfterMs` after the trigger (on the account's clock: stepping the simulator's would let
+    // its crowd trade in the market) the group is reset, and not a millisecond before.
+    const triggeredMs = Number(
+      (await t.inObj((a) => a.orders.journal.orderGroup(group?.exchange_index ?? -1)))?.triggered_ms,
+    );
+    t.clock.now = triggeredMs + 4_999;
+    await t.job("orderGroups");
+    expect(await simTriggered()).toBe(true);
+    t.clock.now = triggeredMs + 5_000;
+    await t.job("orderGroups");
+    expect(await simTriggered()).toBe(false);
+    // The next heartbeat places the take-profit, in the group again.
+    await t.alarm();
+    await t.quiesce();
+    const [tp, ...more] = await t.takeProfitsAtSim();
+    expect(more).toEqual([]);
+    expect(tp).toMatchObject({
+      yes_price_dollars: formatPrice(TAKE_PROFIT),
+      remaining_count_fp: formatCount(300),
+      order_group_id: group?.group_id,
+    });
+    expect(await t.inObj((a) => a.risk.view().state)).toBe("halted"); // entries stay halted
+    expect(await t.simPosition()).toBe(300);
     await t.expectNeverShort();
   });
 });

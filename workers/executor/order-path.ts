@@ -711,7 +711,7 @@ export class OrderPath {
       busy,
       top,
       topSource: source,
-      tradable: this.#d.tradable(ticker),
+      tradable: this.#d.tradable(ticker) && !this.#groupTriggered(market?.exchangeIndex ?? 0),
       exitRequest: held.exitRequest,
       nowMs: now,
       // The keeper counts attempts from 1; the price rule counts from 0 (the first sells at the bid).
@@ -725,6 +725,16 @@ export class OrderPath {
         this.#j.putPosition({ ...held, position: { ...marked, exits: plan }, exit }, now),
       );
     for (const a of actions) this.#act(held.position, a);
+  }
+
+  /**
+   * The shard's order group is triggered: the exchange refuses every order naming it until the
+   * reset, so the keeper sends none (a refused take-profit would be re-placed at once, forever).
+   */
+  #groupTriggered(exchangeIndex: number): boolean {
+    if (!this.#d.config().orderGroup.enabled || this.#d.groups === null) return false;
+    const g = this.#j.orderGroup(exchangeIndex);
+    return g !== undefined && g.triggered_ms !== null;
   }
 
   #act(p: Position, a: ExitAction): void {
