@@ -329,6 +329,187 @@ describe("exits against the simulator", () => {
   });
 });
 
+describe("reconciliation adopts what was done behind the bot's back", () => {
+  it("an order placed directly over REST is journaled as external and blocks entries until reviewed", async () => {
+    const t = setup("recon-external-order");
+    await t.boot();
+    const rest = directRest();
+    const placed = await rest.createOrder(
+      {
+        ticker: t.ticker,
+        client_order_id: crypto.randomUUID(),
+        side: "bid",
+        count: formatCount(100),
+        price: formatPrice(4_500),
+        time_in_force: "good_till_canceled",
+        self_trade_prevention_type: "taker_at_cross",
+        exchange_index: await t.shard(),
+      },
+      "open",
+    );
+    if (!placed.ok) throw new Error(placed.failure.message);
+    const orderId = placed.value.order_id;
+    await t.quiesce();
+    await t.job("reconcile");
+
+    const adopted = await t.inObj((a) => a.orders.journal.orderByOrderId(orderId));
+    expect(adopted).toMatchObject({
+      ticker: t.ticker,
+      side: "yes",
+      action: "buy",
+      price: 4_500,
+      count: 100,
+      state: "resting",
+      purpose: "manual",
+      reason: "adopted",
+    });
+    const diffs = await t.inObj((a) => a.orders.journal.diffs(50, true));
+    expect(diffs.map((d) => [d.kind, d.ticker, d.blocking])).toEqual([["unknown_order", t.ticker, true]]);
+
+    const blocked = await t.inObj((a) => a.submitManual(buy(t.ticker, 4_400, 100)));
+    expect(blocked.ok).toBe(false);
+    expect(await t.inObj((a) => a.entryBlockers(t.ticker).length)).toBeGreaterThan(0);
+
+    const id = (diffs[0] as { id: string }).id;
+    expect(await t.inObj((a) => a.orders.journal.reviewDiff(id, t.clock.now))).toBe(true);
+    expect(await t.inObj((a) => a.entryBlockers(t.ticker))).toEqual([]);
+    const allowed = await t.inObj((a) => a.submitManual(buy(t.ticker, 4_400, 100)));
+    expect(allowed.ok).toBe(true);
+    await t.quiesce();
+    expect((await t.restingAtSim()).map((o) => o.yes_price_dollars).sort()).toEqual([
+      formatPrice(4_400),
+      formatPrice(4_500),
+    ]);
+  });
+
+  it.each([
+    ["while the bot hears the fill", false],
+    ["while the bot's socket is stalled and only reconciliation finds the fill", true],
+  ])(
+    "a position opened directly over REST is adopted with an exit plan and a resting take-profit, %s",
+    async (_name, stalled) => {
+      // Bought at the ask, one tick over the best bid: a stop 2 points under the entry keeps it protected.
+      const t = setup(`recon-external-position-${stalled ? "stalled" : "live"}`, {
+        exits: { stopPoints: 200 },
+      });
+      await t.boot();
+      // House quotes one tick apart around the entry; the IOC buy lifts the ask.
+      await control.placeLiquidity(t.ticker, "bid", ENTRY, 1_000);
+      await control.placeLiquidity(t.ticker, "ask", ENTRY + 100, 100);
+      await t.quiesce();
+      if (stalled) await control.stallFeed(true);
+      const rest = directRest();
+      const bought = await rest.createOrder(
+        {
+          ticker: t.ticker,
+          client_order_id: crypto.randomUUID(),
+          side: "bid",
+          count: formatCount(100),
+          price: formatPrice(ENTRY + 100),
+          time_in_force: "immediate_or_cancel",
+          self_trade_prevention_type: "taker_at_cross",
+          exchange_index: await t.shard(),
+        },
+        "open",
+      );
+      if (!bought.ok) throw new Error(bought.failure.message);
+      expect(parseCount(bought.value.fill_count)).toBe(100);
+      expect(await t.simPosition()).toBe(100);
+      if (!stalled) await t.quiesce();
+      await t.job("reconcile");
+      await t.inObj((a) => a.settled());
+      if (!stalled) await t.quiesce();
+
+      const h = await t.held();
+      expect(h?.position.contracts).toBe(100);
+      expect(h?.position.side).toBe("yes");
+      expect(h?.position.exits).toMatchObject({ takeProfit: ENTRY + 300, stop: ENTRY - 100 });
+      const [tp, ...more] = await t.takeProfitsAtSim();
+      expect(more).toEqual([]);
+      expect(tp?.yes_price_dollars).toBe(formatPrice(ENTRY + 300));
+      expect(parseCount(tp?.remaining_count_fp)).toBe(await t.simPosition());
+      // Nobody placed it through the bot: a difference to review, and entries wait for the review.
+      const diffs = await t.inObj((a) => a.orders.journal.diffs(50, true));
+      expect(diffs.filter((d) => d.blocking).map((d) => [d.kind, d.ticker])).toEqual([
+        ["unknown_fill", t.ticker],
+      ]);
+      expect(await t.inObj((a) => a.entryBlockers(t.ticker).length)).toBeGreaterThan(0);
+      await t.expectNeverShort();
+      if (stalled) await control.stallFeed(false);
+    },
+  );
+
+  it.each<{ what: string; clientOrderId: string | undefined; recorded: string[] }>([
+    {
+      what: "names a client order id the journal does not know",
+      clientOrderId: "not-placed-by-the-bot",
+      recorded: ["unknown_fill"],
+    },
+    // It may be that order's fill, arrived before the answer: not a stranger's until shown to be.
+    {
+      what: "names none while an order of ours awaits the answer that names its id",
+      clientOrderId: undefined,
+      recorded: [],
+    },
+  ])(
+    "a socket fill of an order the journal does not know that $what is recorded as $recorded",
+    async ({ clientOrderId, recorded: kinds }) => {
+      const t = setup(`recon-socket-fill-${clientOrderId ?? "orphan"}`);
+      await t.boot();
+      // The fill is made up (the exchange holds nothing): at the house bid, so its stop (a point
+      // under it) is not hit and no exit goes out for a position the exchange does not hold.
+      const recorded = await t.inObj((a) => {
+        // Our create leaves now; its answer cannot arrive before this callback returns.
+        const r = a.submitManual(buy(t.ticker, HOUSE_BID + 100, 100));
+        if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+        a.orders.onFill(
+          {
+            fillId: crypto.randomUUID(),
+            orderId: crypto.randomUUID(),
+            ticker: t.ticker,
+            yesPrice: HOUSE_BID,
+            count: 100,
+            yesDelta: 100,
+            fee: 0,
+            isTaker: false,
+            tsMs: t.clock.now,
+          },
+          clientOrderId,
+        );
+        return a.orders.journal.diffs(50, true).map((d) => d.kind);
+      });
+      expect(recorded).toEqual(kinds);
+      await t.inObj((a) => a.settled());
+    },
+  );
+
+  it("an order cancelled directly over REST while the socket is stalled is journaled as cancelled by reconciliation", async () => {
+    const t = setup("recon-cancelled-remotely");
+    await t.boot();
+    const r = await t.inObj((a) => a.submitManual(buy(t.ticker, 4_500, 100)));
+    if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+    await t.quiesce();
+    const mine = await t.journalOrder(r.intentId);
+    expect(mine?.state).toBe("resting");
+
+    await control.stallFeed(true); // the user_order of the cancel never reaches the bot
+    const rest = directRest();
+    const cancelled = await rest.cancelOrder(String(mine?.orderId), { exchange_index: await t.shard() });
+    if (!cancelled.ok) throw new Error(cancelled.failure.message);
+    expect(await t.restingAtSim()).toEqual([]);
+    expect((await t.journalOrder(r.intentId))?.state).toBe("resting");
+
+    await t.job("reconcile");
+    expect((await t.journalOrder(r.intentId))?.state).toBe("cancelled");
+    const diffs = await t.inObj((a) => a.orders.journal.diffs(50));
+    expect(diffs.map((d) => [d.kind, d.ticker, d.blocking])).toEqual([
+      ["order_closed_remotely", t.ticker, false],
+    ]);
+    expect(await t.inObj((a) => a.orders.blockers())).toEqual([]);
+    await control.stallFeed(false);
+  });
+});
+
 describe("the order group caps what the account can fill", () => {
   it("fills past the cap trigger the group: the exchange refuses its orders, trading halts, and exits resume after the reset", async () => {
     const t = setup("group-cap", {

@@ -624,6 +624,21 @@ export class OrderPath {
     this.#refreshHeld(f.ticker);
     if (opened) this.#d.onEvent({ kind: "position_opened", position: opened });
     if (closed) this.#d.onEvent({ kind: "position_closed", roundTrip: closed });
+    // A socket fill of an order the bot never placed: reconciliation will find it journaled already,
+    // so the difference is recorded here. Without a client order id it may still be one of ours
+    // whose create answer has not named it yet (an orphan): then it waits for that answer.
+    if (
+      !order &&
+      source === "ws" &&
+      (clientOrderId !== undefined || !this.#j.workingOrders(f.ticker).some((o) => o.orderId === null))
+    )
+      this.#recordDiff(
+        "unknown_fill",
+        f.ticker,
+        `fill ${f.fillId} of order ${f.orderId}, which this bot did not place`,
+        true,
+        now,
+      );
     this.keep(f.ticker);
   }
 
@@ -1023,20 +1038,7 @@ export class OrderPath {
     if (!resting.ok || !fills.ok || !positions.ok || !balance.ok) return { ok: false, diffs: 0 };
     let diffs = 0;
     const diff = (kind: ReconDiff["kind"], ticker: string | null, detail: string, blocking: boolean) => {
-      const d: ReconDiff = {
-        id: this.#d.newId(),
-        atMs: now,
-        kind,
-        ticker,
-        detail: detail.slice(0, 500),
-        blocking,
-        reviewedMs: null,
-      };
-      this.#d.transaction(() => {
-        this.#j.insertDiff(d);
-        this.#d.history.reconDiff(d);
-      });
-      this.#d.onEvent({ kind: "recon_diff", diff: d });
+      this.#recordDiff(kind, ticker, detail, blocking, now);
       diffs++;
     };
 
@@ -1143,6 +1145,30 @@ export class OrderPath {
     this.#d.onEvent({ kind: "reconciled", atMs: now });
     this.keepAll();
     return { ok: true, diffs };
+  }
+
+  /** Records one difference with the exchange (and its history row) and tells the account. */
+  #recordDiff(
+    kind: ReconDiff["kind"],
+    ticker: string | null,
+    detail: string,
+    blocking: boolean,
+    atMs: number,
+  ): void {
+    const d: ReconDiff = {
+      id: this.#d.newId(),
+      atMs,
+      kind,
+      ticker,
+      detail: detail.slice(0, 500),
+      blocking,
+      reviewedMs: null,
+    };
+    this.#d.transaction(() => {
+      this.#j.insertDiff(d);
+      this.#d.history.reconDiff(d);
+    });
+    this.#d.onEvent({ kind: "recon_diff", diff: d });
   }
 
   /** An order resting at the exchange that the journal never placed: journal it as external (manual). */
