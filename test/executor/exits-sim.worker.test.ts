@@ -327,6 +327,41 @@ describe("exits against the simulator", () => {
     expect(await t.simPosition()).toBe(0);
     await t.expectNeverShort();
   });
+
+  it("a take-profit the exchange refuses is tried again on a later heartbeat, not in a loop", async () => {
+    const t = setup("exits-refused-take-profit");
+    await t.boot();
+    const { takeProfitId } = await t.openPosition(100);
+
+    // Unheard by the bot: its take-profit is cancelled, and a bid above the take-profit appears.
+    await control.stallFeed(true);
+    const gone = await directRest().cancelOrder(takeProfitId, { exchange_index: await t.shard() });
+    if (!gone.ok) throw new Error(gone.failure.message);
+    await control.placeLiquidity(t.ticker, "bid", TAKE_PROFIT + 100, 100);
+    const refused = async () =>
+      (await control.ordersReceived()).filter(
+        (r) => isCreate(r) && r.outcome === "rejected" && bodyOf(r).ticker === t.ticker,
+      );
+
+    // Reconciliation finds it gone; the new post-only take-profit would cross the bid: refused.
+    await t.job("reconcile");
+    await t.inObj((a) => a.settled());
+    const first = await refused();
+    expect(first.map((r) => [bodyOf(r).price, bodyOf(r).post_only, r.error])).toEqual([
+      [formatPrice(TAKE_PROFIT), true, "invalid_order"],
+    ]);
+    // Regression: each refusal re-ran the keeper, which sent the same order again at once, forever.
+    // Now the next try waits `requestRetryMs` (2 s), then comes from the heartbeat.
+    t.clock.now += 1_999;
+    await t.alarm();
+    expect(await refused()).toHaveLength(1);
+    t.clock.now += 1;
+    await t.alarm();
+    expect(await refused()).toHaveLength(2);
+    expect(await t.simPosition()).toBe(100);
+    await t.expectNeverShort();
+    await control.stallFeed(false);
+  });
 });
 
 describe("reconciliation adopts what was done behind the bot's back", () => {

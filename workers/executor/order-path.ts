@@ -212,6 +212,8 @@ export class OrderPath {
   readonly #busy = new Map<string, Busy>();
   readonly #restTops = new Map<string, { top: TopOfBook; atMs: number }>();
   readonly #restTopAskedMs = new Map<string, number>();
+  /** markets whose last exit create the exchange refused: the keeper sends no new exit there before this */
+  readonly #exitRetryAtMs = new Map<string, number>();
   /** a reconciliation must succeed before entries (start-up, every reconnect) */
   #reconcileNeeded = true;
   /** bumped by every request for a reconciliation: one asked for during a run is not cleared by it */
@@ -398,6 +400,9 @@ export class OrderPath {
     } else if (r.outcome === "rejected") {
       const after = this.#apply(o.intentId, { kind: "rejected", error: r.failure.message, atMs: now });
       if (after) this.#d.onEvent({ kind: "order_rejected", order: after, error: r.failure.message });
+      // A refusal tends to repeat (post-only cross, closed market): the next exit waits, or the
+      // keeper below would send the same order again at once, without end.
+      if (isExitPurpose(o.purpose)) this.#exitRetryAtMs.set(o.ticker, now + this.#d.config().requestRetryMs);
     } else {
       const cfg = this.#d.config();
       const backoff = cfg.unknown.resendBaseMs * 2 ** Math.max(0, o.sends - 1);
@@ -717,6 +722,9 @@ export class OrderPath {
     // Excursions: the best and worst bid seen while open.
     const marked = top ? markBid(held.position, bidOf(top, held.position.side)) : held.position;
     const cfg = this.#d.config();
+    const retryAt = this.#exitRetryAtMs.get(ticker);
+    if (retryAt !== undefined && now >= retryAt) this.#exitRetryAtMs.delete(ticker);
+    const refusedLately = retryAt !== undefined && now < retryAt;
     const actions = planExits({
       position: marked,
       state: held.exit,
@@ -726,7 +734,8 @@ export class OrderPath {
       busy,
       top,
       topSource: source,
-      tradable: this.#d.tradable(ticker) && !this.#groupTriggered(market?.exchangeIndex ?? 0),
+      tradable:
+        this.#d.tradable(ticker) && !this.#groupTriggered(market?.exchangeIndex ?? 0) && !refusedLately,
       exitRequest: held.exitRequest,
       nowMs: now,
       // The keeper counts attempts from 1; the price rule counts from 0 (the first sells at the bid).
