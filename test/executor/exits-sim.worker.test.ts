@@ -362,6 +362,107 @@ describe("exits against the simulator", () => {
     await t.expectNeverShort();
     await control.stallFeed(false);
   });
+
+  it("a stop exit that comes back empty is not resent in a loop, and reconciliation settles why", async () => {
+    const t = setup("exits-empty-stop");
+    await t.boot();
+    const { takeProfitId } = await t.openPosition(100);
+    await t.install({ openSocket: refusingSocket });
+    await t.job("universe");
+    await t.alarm();
+
+    // Unheard by the bot: the position is sold directly over REST, then the bids under it go.
+    const sold = await directRest().createOrder(
+      {
+        ticker: t.ticker,
+        client_order_id: crypto.randomUUID(),
+        side: "ask",
+        count: formatCount(100),
+        price: formatPrice(ENTRY),
+        time_in_force: "immediate_or_cancel",
+        self_trade_prevention_type: "taker_at_cross",
+        exchange_index: await t.shard(),
+      },
+      "reduce",
+    );
+    if (!sold.ok) throw new Error(sold.failure.message);
+    expect(await t.simPosition()).toBe(0);
+    expect(await control.tradeThrough(t.ticker, "ask", ENTRY)).toBeGreaterThan(0);
+    const exits = async () =>
+      (await t.writes(new Set([takeProfitId]))).filter(
+        (r) =>
+          isCreate(r) &&
+          bodyOf(r).time_in_force === "immediate_or_cancel" &&
+          r.clientOrderId !== sold.value.client_order_id,
+      );
+
+    // The stop fires from the REST book; its reduce-only exit finds nothing to reduce.
+    t.clock.now += 2_000;
+    await t.alarm();
+    expect((await exits()).map((r) => [r.outcome, bodyOf(r).reduce_only])).toEqual([["accepted", true]]);
+    expect(await t.takeProfitsAtSim()).toEqual([]);
+    await t.expectNeverShort();
+    // Regression: the keeper sent the next attempt the moment the last came back, without end.
+    // Now, with the bid unchanged, the next waits `requestRetryMs`, then comes from the heartbeat.
+    t.clock.now += 1_999;
+    await t.alarm();
+    expect(await exits()).toHaveLength(1);
+    t.clock.now += 1;
+    await t.alarm();
+    expect(await exits()).toHaveLength(2);
+    await t.expectNeverShort();
+
+    // Reconciliation reads the sale and closes the position; no exit goes out after.
+    await t.job("reconcile");
+    expect(await t.held()).toBeNull();
+    expect((await t.roundTrips()).map((r) => r.reason)).toEqual(["external"]);
+    t.clock.now += 5_000;
+    await t.alarm();
+    expect(await exits()).toHaveLength(2);
+    expect(await t.simPosition()).toBe(0);
+    await t.expectNeverShort();
+  });
+
+  it("a stop exit cancelled by self-trade prevention waits for the bid to move, then sells into it at once", async () => {
+    const t = setup("exits-self-trade");
+    await t.boot();
+    const { takeProfitId } = await t.openPosition(100);
+    // Our own bid under the entry: once the bids above it go, it is the best bid.
+    const ownBid = await t.inObj((a) => a.submitManual(buy(t.ticker, 4_500, 100)));
+    if (!ownBid.ok) throw new Error(`${ownBid.code}: ${ownBid.message}`);
+    await t.quiesce();
+    const exits = async () =>
+      (await t.writes(new Set([takeProfitId]))).filter(
+        (r) => isCreate(r) && bodyOf(r).time_in_force === "immediate_or_cancel",
+      );
+
+    // The stop fires; its exit at our own bid is cancelled by self-trade prevention, filling nothing.
+    expect(await control.tradeThrough(t.ticker, "ask", ENTRY)).toBeGreaterThan(0);
+    await t.quiesce();
+    expect((await exits()).map((r) => [bodyOf(r).price, r.outcome])).toEqual([
+      [formatPrice(4_500), "accepted"],
+    ]);
+    expect(await t.simPosition()).toBe(100);
+    // Nothing new to sell into: no second attempt (it was sent at once, again and again).
+    await t.alarm();
+    expect(await exits()).toHaveLength(1);
+
+    // A new, higher bid: the next attempt goes at once, without waiting for the heartbeat.
+    await control.placeLiquidity(t.ticker, "bid", 4_600, 100);
+    await t.quiesce();
+    const sent = await exits();
+    expect(sent).toHaveLength(2);
+    expect(bodyOf(sent[1] as OrderRequestRecord)).toMatchObject({
+      reduce_only: true,
+      count: formatCount(100),
+    });
+    expect(await t.simPosition()).toBe(0);
+    expect(await t.held()).toBeNull();
+    expect((await t.roundTrips()).map((r) => r.reason)).toEqual(["stop"]);
+    // Our own bid was never touched.
+    expect((await t.journalOrder(ownBid.intentId))?.state).toBe("resting");
+    await t.expectNeverShort();
+  });
 });
 
 describe("reconciliation adopts what was done behind the bot's back", () => {

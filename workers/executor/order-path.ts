@@ -212,8 +212,11 @@ export class OrderPath {
   readonly #busy = new Map<string, Busy>();
   readonly #restTops = new Map<string, { top: TopOfBook; atMs: number }>();
   readonly #restTopAskedMs = new Map<string, number>();
-  /** markets whose last exit create the exchange refused: the keeper sends no new exit there before this */
-  readonly #exitRetryAtMs = new Map<string, number>();
+  /**
+   * markets whose last exit the exchange refused or filled nothing of, with the bid it was sent
+   * against: no new exit there until that bid changes or `untilMs` passes
+   */
+  readonly #exitRetry = new Map<string, { untilMs: number; bid: PriceUnits | null }>();
   /** a reconciliation must succeed before entries (start-up, every reconnect) */
   #reconcileNeeded = true;
   /** bumped by every request for a reconciliation: one asked for during a run is not cleared by it */
@@ -400,9 +403,6 @@ export class OrderPath {
     } else if (r.outcome === "rejected") {
       const after = this.#apply(o.intentId, { kind: "rejected", error: r.failure.message, atMs: now });
       if (after) this.#d.onEvent({ kind: "order_rejected", order: after, error: r.failure.message });
-      // A refusal tends to repeat (post-only cross, closed market): the next exit waits, or the
-      // keeper below would send the same order again at once, without end.
-      if (isExitPurpose(o.purpose)) this.#exitRetryAtMs.set(o.ticker, now + this.#d.config().requestRetryMs);
     } else {
       const cfg = this.#d.config();
       const backoff = cfg.unknown.resendBaseMs * 2 ** Math.max(0, o.sends - 1);
@@ -416,13 +416,33 @@ export class OrderPath {
     this.keep(o.ticker);
   }
 
+  /**
+   * An exit refused (post-only cross, closed market) or an exit IOC that ended with nothing filled
+   * (the exchange holds less than the journal, or self-trade prevention cancelled it) would be sent
+   * again the moment it ends, and end the same, without end: no new exit in its market until the
+   * bid moves or `requestRetryMs` passes (`#exitRetry`).
+   */
+  #holdExitsAfter(before: JournalOrder, after: JournalOrder): void {
+    if (!isExitPurpose(after.purpose) || isTerminal(before.state) || !isTerminal(after.state)) return;
+    const empty = after.tif === "immediate_or_cancel" && Math.max(after.reportedFilled, after.fillSum) === 0;
+    if (after.state !== "rejected" && !empty) return;
+    const now = this.#d.nowMs();
+    const top = this.#topFor(after.ticker, now).top;
+    this.#exitRetry.set(after.ticker, {
+      untilMs: now + this.#d.config().requestRetryMs,
+      bid: top ? bidOf(top, after.side) : null,
+    });
+  }
+
   /** Folds one event into an order and writes it (with its history row) in one transaction. */
   #apply(intentId: string, e: OrderEvent, patch: Partial<JournalOrder> = {}): JournalOrder | undefined {
     let out: JournalOrder | undefined;
+    let before: JournalOrder | undefined;
     let anomaly: Anomaly | null = null;
     this.#d.transaction(() => {
       const cur = this.#j.order(intentId);
       if (!cur) return;
+      before = cur;
       const r = applyOrderEvent(cur, e);
       anomaly = r.anomaly;
       out = { ...cur, ...r.order, ...patch };
@@ -432,6 +452,7 @@ export class OrderPath {
       this.#d.history.order(out);
     });
     if (out) this.#refreshWorking(out.ticker);
+    if (before && out) this.#holdExitsAfter(before, out);
     if (anomaly !== null) {
       this.#d.onEvent({ kind: "anomaly", intentId, anomaly });
       this.#d.log("order.anomaly", { intentId, ...(anomaly as Anomaly) });
@@ -722,9 +743,11 @@ export class OrderPath {
     // Excursions: the best and worst bid seen while open.
     const marked = top ? markBid(held.position, bidOf(top, held.position.side)) : held.position;
     const cfg = this.#d.config();
-    const retryAt = this.#exitRetryAtMs.get(ticker);
-    if (retryAt !== undefined && now >= retryAt) this.#exitRetryAtMs.delete(ticker);
-    const refusedLately = retryAt !== undefined && now < retryAt;
+    // After an exit was refused or came back empty: wait for news (the bid moved) or the retry time.
+    const hold = this.#exitRetry.get(ticker);
+    const holding =
+      hold !== undefined && now < hold.untilMs && hold.bid === (top ? bidOf(top, held.position.side) : null);
+    if (hold !== undefined && !holding) this.#exitRetry.delete(ticker);
     const actions = planExits({
       position: marked,
       state: held.exit,
@@ -734,8 +757,7 @@ export class OrderPath {
       busy,
       top,
       topSource: source,
-      tradable:
-        this.#d.tradable(ticker) && !this.#groupTriggered(market?.exchangeIndex ?? 0) && !refusedLately,
+      tradable: this.#d.tradable(ticker) && !this.#groupTriggered(market?.exchangeIndex ?? 0) && !holding,
       exitRequest: held.exitRequest,
       nowMs: now,
       // The keeper counts attempts from 1; the price rule counts from 0 (the first sells at the bid).
