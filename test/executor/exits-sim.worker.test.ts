@@ -3,13 +3,16 @@
  * Object, against the Kalshi simulator (workerd, real signed REST, a real loopback WebSocket).
  * What each case asserts is the state the exchange and the journal end in: the resting
  * take-profit's size against the position, the order in which a stop's cancel and exit reached
- * the exchange, the simulator's position (never below zero), the journal's round trips and
- * reconciliation differences.
+ * the exchange and at what price, how many exits the exchange received after one was refused or
+ * filled nothing, the simulator's position (never below zero), the journal's round trips and
+ * reconciliation differences, the order group's state at the exchange and the account's.
  *
  * Every case lists its own market (`createMarket`) and gives it house liquidity only: a bid at
- * $0.40 and an ask at $0.60. The simulator's clock is never stepped after that, so its market
- * makers and noise traders never act there: every trade in the market is one the test made (house
- * liquidity crossing our orders, or a `tradeThrough`). Heartbeats and jobs are driven explicitly;
+ * $0.40 and an ask at $0.60. The simulator's clock is never stepped, so its market makers never
+ * quote (the seeded markets stay empty and unwatched) and its noise traders never trade: every
+ * trade is one the test made (house liquidity crossing our orders, a `tradeThrough`, or an order
+ * sent directly over REST with the account's key). The account's clock is moved by the test where
+ * a wait matters (retry periods, the group's reset). Heartbeats and jobs are driven explicitly;
  * `quiesce` waits for the frames the simulator sent and the requests they started, a bounded
  * number of rounds. The strategy's automatic entries are off (no contract can earn the $10 asked
  * of it), so every position is one the test opened.
