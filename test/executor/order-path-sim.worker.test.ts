@@ -4,9 +4,7 @@
  * simulator can inject (5xx, 429, a request that times out, an answer lost by dropping the
  * connection or never sending it) and a restart between the journal write and the answer must end
  * with exactly one accepted order per intent in the simulator's own log of what it received.
- * Then the exits: a take-profit resized by partial fills, a take-profit fill that disarms the stop,
- * a stop that cancels the take-profit before it exits, a stop fired from REST while the socket is
- * down; and reconciliation adopting what was done behind the bot's back.
+ * The exits, reconciliation and the order group cap are in `exits-sim.worker.test.ts`.
  *
  * The account's clock starts at the simulator's and moves with it, so the exchange's timestamps
  * and the journal's are comparable, as they are in production.

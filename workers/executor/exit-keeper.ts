@@ -67,7 +67,7 @@ export interface ExitView {
   /** the best top available and where it came from; null = none usable */
   top: TopOfBook | null;
   topSource: "book" | "rest" | "none";
-  /** new orders are accepted in this market now (active, exchange trading) */
+  /** new orders are accepted in this market now (active, exchange trading, order group not triggered) */
   tradable: boolean;
   /** an exit asked for by the strategy or the operator (timeout, pre-close, deactivated, flatten, manual) */
   exitRequest: ExitReason | null;

@@ -114,7 +114,10 @@ export interface OrderPathDeps {
   tradable: (ticker: string) => boolean;
   /** the exit plan of a position opened at `avgEntry` */
   exitPlanFor: (side: Side, avgEntry: PriceUnits, market: MarketInfo | undefined, nowMs: number) => ExitPlan;
-  /** the bounded aggressive price of exit attempt `attempt` (on `side`'s leg), snapped; null = none */
+  /**
+   * the bounded aggressive price of exit attempt `attempt` (on `side`'s leg), snapped; null = none.
+   * Counted from 0 for the first attempt, as the strategy's `exitLimitPrice` counts.
+   */
   exitPrice: (
     side: Side,
     bid: PriceUnits | null,
@@ -209,6 +212,11 @@ export class OrderPath {
   readonly #busy = new Map<string, Busy>();
   readonly #restTops = new Map<string, { top: TopOfBook; atMs: number }>();
   readonly #restTopAskedMs = new Map<string, number>();
+  /**
+   * markets whose last exit the exchange refused or filled nothing of, with the bid it was sent
+   * against: no new exit there until that bid changes or `untilMs` passes
+   */
+  readonly #exitRetry = new Map<string, { untilMs: number; bid: PriceUnits | null }>();
   /** a reconciliation must succeed before entries (start-up, every reconnect) */
   #reconcileNeeded = true;
   /** bumped by every request for a reconciliation: one asked for during a run is not cleared by it */
@@ -408,13 +416,33 @@ export class OrderPath {
     this.keep(o.ticker);
   }
 
+  /**
+   * An exit refused (post-only cross, closed market) or an exit IOC that ended with nothing filled
+   * (the exchange holds less than the journal, or self-trade prevention cancelled it) would be sent
+   * again the moment it ends, and end the same, without end: no new exit in its market until the
+   * bid moves or `requestRetryMs` passes (`#exitRetry`).
+   */
+  #holdExitsAfter(before: JournalOrder, after: JournalOrder): void {
+    if (!isExitPurpose(after.purpose) || isTerminal(before.state) || !isTerminal(after.state)) return;
+    const empty = after.tif === "immediate_or_cancel" && Math.max(after.reportedFilled, after.fillSum) === 0;
+    if (after.state !== "rejected" && !empty) return;
+    const now = this.#d.nowMs();
+    const top = this.#topFor(after.ticker, now).top;
+    this.#exitRetry.set(after.ticker, {
+      untilMs: now + this.#d.config().requestRetryMs,
+      bid: top ? bidOf(top, after.side) : null,
+    });
+  }
+
   /** Folds one event into an order and writes it (with its history row) in one transaction. */
   #apply(intentId: string, e: OrderEvent, patch: Partial<JournalOrder> = {}): JournalOrder | undefined {
     let out: JournalOrder | undefined;
+    let before: JournalOrder | undefined;
     let anomaly: Anomaly | null = null;
     this.#d.transaction(() => {
       const cur = this.#j.order(intentId);
       if (!cur) return;
+      before = cur;
       const r = applyOrderEvent(cur, e);
       anomaly = r.anomaly;
       out = { ...cur, ...r.order, ...patch };
@@ -424,6 +452,7 @@ export class OrderPath {
       this.#d.history.order(out);
     });
     if (out) this.#refreshWorking(out.ticker);
+    if (before && out) this.#holdExitsAfter(before, out);
     if (anomaly !== null) {
       this.#d.onEvent({ kind: "anomaly", intentId, anomaly });
       this.#d.log("order.anomaly", { intentId, ...(anomaly as Anomaly) });
@@ -621,6 +650,21 @@ export class OrderPath {
     this.#refreshHeld(f.ticker);
     if (opened) this.#d.onEvent({ kind: "position_opened", position: opened });
     if (closed) this.#d.onEvent({ kind: "position_closed", roundTrip: closed });
+    // A socket fill of an order the bot never placed: reconciliation will find it journaled already,
+    // so the difference is recorded here. Without a client order id it may still be one of ours
+    // whose create answer has not named it yet (an orphan): then it waits for that answer.
+    if (
+      !order &&
+      source === "ws" &&
+      (clientOrderId !== undefined || !this.#j.workingOrders(f.ticker).some((o) => o.orderId === null))
+    )
+      this.#recordDiff(
+        "unknown_fill",
+        f.ticker,
+        `fill ${f.fillId} of order ${f.orderId}, which this bot did not place`,
+        true,
+        now,
+      );
     this.keep(f.ticker);
   }
 
@@ -699,6 +743,11 @@ export class OrderPath {
     // Excursions: the best and worst bid seen while open.
     const marked = top ? markBid(held.position, bidOf(top, held.position.side)) : held.position;
     const cfg = this.#d.config();
+    // After an exit was refused or came back empty: wait for news (the bid moved) or the retry time.
+    const hold = this.#exitRetry.get(ticker);
+    const holding =
+      hold !== undefined && now < hold.untilMs && hold.bid === (top ? bidOf(top, held.position.side) : null);
+    if (hold !== undefined && !holding) this.#exitRetry.delete(ticker);
     const actions = planExits({
       position: marked,
       state: held.exit,
@@ -708,10 +757,11 @@ export class OrderPath {
       busy,
       top,
       topSource: source,
-      tradable: this.#d.tradable(ticker),
+      tradable: this.#d.tradable(ticker) && !this.#groupTriggered(market?.exchangeIndex ?? 0) && !holding,
       exitRequest: held.exitRequest,
       nowMs: now,
-      exitPrice: (bid, attempt) => this.#d.exitPrice(held.position.side, bid, attempt, market),
+      // The keeper counts attempts from 1; the price rule counts from 0 (the first sells at the bid).
+      exitPrice: (bid, attempt) => this.#d.exitPrice(held.position.side, bid, attempt - 1, market),
       takeProfitExpiryMs: cfg.takeProfitExpiryMs,
     });
     let exit: ExitState = held.exit;
@@ -721,6 +771,16 @@ export class OrderPath {
         this.#j.putPosition({ ...held, position: { ...marked, exits: plan }, exit }, now),
       );
     for (const a of actions) this.#act(held.position, a);
+  }
+
+  /**
+   * The shard's order group is triggered: the exchange refuses every order naming it until the
+   * reset, so the keeper sends none (a refused take-profit would be re-placed at once, forever).
+   */
+  #groupTriggered(exchangeIndex: number): boolean {
+    if (!this.#d.config().orderGroup.enabled || this.#d.groups === null) return false;
+    const g = this.#j.orderGroup(exchangeIndex);
+    return g !== undefined && g.triggered_ms !== null;
   }
 
   #act(p: Position, a: ExitAction): void {
@@ -1009,20 +1069,7 @@ export class OrderPath {
     if (!resting.ok || !fills.ok || !positions.ok || !balance.ok) return { ok: false, diffs: 0 };
     let diffs = 0;
     const diff = (kind: ReconDiff["kind"], ticker: string | null, detail: string, blocking: boolean) => {
-      const d: ReconDiff = {
-        id: this.#d.newId(),
-        atMs: now,
-        kind,
-        ticker,
-        detail: detail.slice(0, 500),
-        blocking,
-        reviewedMs: null,
-      };
-      this.#d.transaction(() => {
-        this.#j.insertDiff(d);
-        this.#d.history.reconDiff(d);
-      });
-      this.#d.onEvent({ kind: "recon_diff", diff: d });
+      this.#recordDiff(kind, ticker, detail, blocking, now);
       diffs++;
     };
 
@@ -1129,6 +1176,30 @@ export class OrderPath {
     this.#d.onEvent({ kind: "reconciled", atMs: now });
     this.keepAll();
     return { ok: true, diffs };
+  }
+
+  /** Records one difference with the exchange (and its history row) and tells the account. */
+  #recordDiff(
+    kind: ReconDiff["kind"],
+    ticker: string | null,
+    detail: string,
+    blocking: boolean,
+    atMs: number,
+  ): void {
+    const d: ReconDiff = {
+      id: this.#d.newId(),
+      atMs,
+      kind,
+      ticker,
+      detail: detail.slice(0, 500),
+      blocking,
+      reviewedMs: null,
+    };
+    this.#d.transaction(() => {
+      this.#j.insertDiff(d);
+      this.#d.history.reconDiff(d);
+    });
+    this.#d.onEvent({ kind: "recon_diff", diff: d });
   }
 
   /** An order resting at the exchange that the journal never placed: journal it as external (manual). */
