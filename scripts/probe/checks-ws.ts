@@ -152,6 +152,20 @@ export const quietProofSeq: Check = {
   },
 };
 
+/**
+ * The answer to command `id`: its `ok` or `error`, or an error 27 that names no command (the spec
+ * does not say whether a throttled command's error carries its id), received at or after `from`.
+ */
+function answerTo(socket: ProbeSocket, id: number, from: number): Promise<WsFrame | null> {
+  return socket.waitFor(
+    (f) =>
+      (f.id === id && (f.type === "ok" || f.type === "error")) ||
+      (f.id === undefined && errorCode(f) === TOO_MANY_REQUESTS),
+    REPLY_TIMEOUT_MS,
+    from,
+  );
+}
+
 function rateLabel(perSecond: number): string {
   return perSecond < 1 ? `1 per ${1 / perSecond} s` : `${perSecond}/s`;
 }
@@ -176,13 +190,14 @@ export const subscriptionCommandRate: Check = {
       const stage = RATE_STAGES[st] as { perSecond: number; commands: number };
       if (st > 0) await ctx.sleep(STAGE_COOLDOWN_MS);
       const ids: number[] = [];
+      const start = s.socket.frames.length;
       for (let i = 0; i < stage.commands; i++) {
         if (i > 0) await ctx.sleep(1000 / stage.perSecond);
         ids.push(readd(s));
         sent++;
       }
       for (let i = 0; i < ids.length; i++) {
-        const r = await s.socket.reply(ids[i] as number, REPLY_TIMEOUT_MS);
+        const r = await answerTo(s.socket, ids[i] as number, start);
         if (r === null) {
           if (st === 0)
             return {
@@ -204,7 +219,8 @@ export const subscriptionCommandRate: Check = {
     if (first27 !== null) {
       // Does the subscription survive an error 27? One more command after a cooldown.
       await ctx.sleep(STAGE_COOLDOWN_MS * 2);
-      const r = await s.socket.reply(readd(s), REPLY_TIMEOUT_MS);
+      const from = s.socket.frames.length;
+      const r = await answerTo(s.socket, readd(s), from);
       after = `; after ${(STAGE_COOLDOWN_MS * 2) / 1000} s the subscription answers ${r === null ? "nothing" : r.type === "ok" ? "ok again" : `${r.type} ${JSON.stringify(r.msg)}`}`;
     }
     const gaps = gapsOn(s.socket, s.sid);
