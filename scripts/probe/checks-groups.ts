@@ -14,7 +14,17 @@
 import { formatCount } from "../../shared/kalshi/units.ts";
 import { subscribeCmd } from "../../shared/kalshi/ws-messages.ts";
 import { noPlan } from "./checks-orders.ts";
-import { cancelQuietly, describeFailure, place } from "./orders.ts";
+import {
+  cancelQuietly,
+  describeFailure,
+  describeOrder,
+  place,
+  READ_RETRY_MS,
+  READ_TRIES,
+  readOrder,
+  readUntil,
+  settle,
+} from "./orders.ts";
 import type { ProbeSocket, WsFrame } from "./socket.ts";
 import type { Check, CheckResult, ProbeContext, ProbePlan } from "./types.ts";
 
@@ -85,20 +95,31 @@ async function lifecycle(
   const groupId = created.value.order_group_id;
   ctx.cleanup.group(groupId, plan.exchangeIndex);
   step("create", true);
-  step("ws created", (await groupEvent(socket, groupId, "created", from)) !== null);
+  // The order path acts on triggered, reset and deleted; `created` is reported, not required.
+  const createdEvent = await groupEvent(socket, groupId, "created", from);
+  step(
+    "ws created",
+    true,
+    createdEvent ? "received" : `none within ${GROUP_EVENT_TIMEOUT_MS / 1000} s`,
+    true,
+  );
 
   const first = await place(ctx, plan, { order_group_id: groupId });
   if (!first.result.ok) {
     step("order in group", false, describeFailure(first.result.failure));
   } else {
     const orderId = first.result.value.order_id;
-    const read = await ctx.rest.getOrder(orderId);
+    const read = await readOrder(ctx, orderId);
     step(
       "order_group_id on the order",
       read.ok && read.value.order_group_id === groupId,
       read.ok ? `order_group_id ${read.value.order_group_id ?? "absent"}` : read.failure.message,
     );
-    const group = await ctx.rest.getOrderGroup(groupId);
+    const group = await readUntil(
+      ctx,
+      () => ctx.rest.getOrderGroup(groupId),
+      (g) => g.orders.includes(orderId),
+    );
     step(
       "group lists the order",
       group.ok && group.value.orders.includes(orderId),
@@ -112,7 +133,7 @@ async function lifecycle(
     const trig = await ctx.rest.triggerOrderGroup(groupId, { exchange_index: plan.exchangeIndex });
     step("trigger", trig.ok, trig.ok ? undefined : describeFailure(trig.failure));
     step("ws triggered", (await groupEvent(socket, groupId, "triggered", from)) !== null);
-    const after = await ctx.rest.getOrder(orderId);
+    const after = await readOrder(ctx, orderId, (o) => o.status !== "resting");
     step(
       "trigger cancels the order",
       after.ok && after.value.status === "canceled",
@@ -127,8 +148,16 @@ async function lifecycle(
 
   const refused = await place(ctx, plan, { order_group_id: groupId });
   if (refused.result.ok) {
-    await cancelQuietly(ctx, plan, refused.result.value.order_id);
-    step("triggered group refuses orders", false, "an order was accepted into the triggered group");
+    // Accepted and cancelled at once keeps the group's promise too; resting in it does not.
+    const s = await settle(ctx, plan, refused.result.value.order_id, refused.result.value.fill_count);
+    step(
+      "triggered group refuses orders",
+      !s.wasResting && s.filled === 0,
+      s.wasResting
+        ? "an order RESTED in the triggered group (cancelled by the probe)"
+        : `accepted, then ${s.order ? describeOrder(s.order) : (s.readError ?? "unreadable")}`,
+      true,
+    );
   } else
     step(
       "triggered group refuses orders",
@@ -152,7 +181,12 @@ async function lifecycle(
   step("delete", del.ok, del.ok ? undefined : describeFailure(del.failure));
   if (del.ok) ctx.cleanup.groupGone(groupId);
   step("ws deleted", (await groupEvent(socket, groupId, "deleted", from)) !== null);
-  const gone = await ctx.rest.getOrderGroup(groupId);
+  // A deleted group reads as not found once the REST view has caught up.
+  let gone = await ctx.rest.getOrderGroup(groupId);
+  for (let i = 1; del.ok && i < READ_TRIES && gone.ok; i++) {
+    await ctx.sleep(READ_RETRY_MS);
+    gone = await ctx.rest.getOrderGroup(groupId);
+  }
   step(
     "deleted group is gone",
     !gone.ok && gone.failure.reason === "not_found",

@@ -49,6 +49,12 @@ export interface CleanupReport {
   errors: string[];
 }
 
+/** Final re-reads while something still shows, and their spacing. */
+const VERIFY_TRIES = 6;
+const VERIFY_RETRY_MS = 500;
+
+const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 interface TrackedOrder {
   ticker: string;
   exchangeIndex: number;
@@ -94,8 +100,14 @@ export class CleanupRegistry {
     return new Set(this.#clientOrderIds.keys());
   }
 
-  /** Cancels, deletes and flattens whatever is left; then reports what still is. Never throws. */
-  async run(rest: KalshiRestClient): Promise<CleanupReport> {
+  /**
+   * Cancels, deletes and flattens whatever is left; then reports what still is. Never throws.
+   * `sleep` spaces the final re-reads (real time by default).
+   */
+  async run(
+    rest: KalshiRestClient,
+    sleep: (ms: number) => Promise<void> = realSleep,
+  ): Promise<CleanupReport> {
     const report: CleanupReport = { cancelled: [], groupsDeleted: [], flattened: [], left: [], errors: [] };
     const note = (what: string, message: string) => report.errors.push(`${what}: ${message}`);
 
@@ -155,20 +167,36 @@ export class CleanupRegistry {
       else note(`flatten ${m.ticker}`, r.failure.message);
     }
 
-    // 5. what is left
+    // 5. what is left, read again a few times while anything shows: the REST view lags the
+    // matching engine slightly, so a cancel just answered may still list the order as resting.
+    for (let attempt = 1; ; attempt++) {
+      const left = await this.#leftovers(rest, report, attempt === VERIFY_TRIES);
+      if (left.length === 0 || attempt === VERIFY_TRIES) {
+        report.left.push(...left);
+        break;
+      }
+      await sleep(VERIFY_RETRY_MS);
+    }
+    return report;
+  }
+
+  async #leftovers(rest: KalshiRestClient, report: CleanupReport, noteErrors: boolean): Promise<string[]> {
+    const scratch: CleanupReport = { cancelled: [], groupsDeleted: [], flattened: [], left: [], errors: [] };
+    const left: string[] = [];
     for (const m of this.#markets.values()) {
-      for (const o of await this.#restingOurs(rest, m.ticker, report))
-        report.left.push(`order ${o.orderId} resting in ${m.ticker}`);
-      const now = await this.#position(rest, m.ticker, report);
+      for (const o of await this.#restingOurs(rest, m.ticker, scratch))
+        left.push(`order ${o.orderId} resting in ${m.ticker}`);
+      const now = await this.#position(rest, m.ticker, scratch);
       if (now !== null && now !== m.position)
-        report.left.push(`position in ${m.ticker}: ${formatCount(now)} (was ${formatCount(m.position)})`);
+        left.push(`position in ${m.ticker}: ${formatCount(now)} (was ${formatCount(m.position)})`);
     }
     if (this.#groups.size > 0) {
       const groups = await rest.listOrderGroups();
-      if (!groups.ok) note("list order groups", groups.failure.message);
-      else for (const g of groups.value) if (this.#groups.has(g.id)) report.left.push(`order group ${g.id}`);
+      if (!groups.ok) scratch.errors.push(`list order groups: ${groups.failure.message}`);
+      else for (const g of groups.value) if (this.#groups.has(g.id)) left.push(`order group ${g.id}`);
     }
-    return report;
+    if (noteErrors || left.length === 0) report.errors.push(...scratch.errors);
+    return left;
   }
 
   async #restingOurs(

@@ -7,7 +7,7 @@
  */
 import type { Failure } from "../../shared/kalshi/errors.ts";
 import type { Priority } from "../../shared/kalshi/rate-limiter.ts";
-import type { WriteResult } from "../../shared/kalshi/rest-client.ts";
+import type { Result, WriteResult } from "../../shared/kalshi/rest-client.ts";
 import type { CreateOrderV2Request, CreateOrderV2Response, Order } from "../../shared/kalshi/rest-schemas.ts";
 import {
   COUNT_DECIMALS,
@@ -89,6 +89,43 @@ export interface Settled {
   readError?: string;
 }
 
+/** Spacing and number of reads while the REST view catches up with the matching engine. */
+export const READ_RETRY_MS = 500;
+export const READ_TRIES = 10;
+
+/**
+ * Reads until `done` holds (an order not yet visible, `not_found`, is read again), at most
+ * `tries` times `READ_RETRY_MS` apart: Kalshi's REST portfolio view lags its matching engine
+ * slightly. Returns the last result.
+ */
+export async function readUntil<T>(
+  ctx: ProbeContext,
+  read: () => Promise<Result<T>>,
+  done: (v: T) => boolean,
+  tries = READ_TRIES,
+): Promise<Result<T>> {
+  let r = await read();
+  for (let i = 1; i < tries; i++) {
+    if (r.ok ? done(r.value) : r.failure.reason !== "not_found" && !r.failure.retryable) return r;
+    await ctx.sleep(READ_RETRY_MS);
+    r = await read();
+  }
+  return r;
+}
+
+/** The order once it is visible and `done` holds (or after the last try). */
+export function readOrder(
+  ctx: ProbeContext,
+  orderId: string,
+  done: (o: Order) => boolean = () => true,
+  tries = READ_TRIES,
+): Promise<Result<Order>> {
+  return readUntil(ctx, () => ctx.rest.getOrder(orderId), done, tries);
+}
+
+/** Reads of an order that should leave `resting` on its own (an IOC, a capped reduce-only) before it counts as resting. */
+const SETTLE_TRIES = 4;
+
 /**
  * Reads an accepted order and cancels it if it still rests: what an accepted order turned into.
  * `filled` comes from the read, else from the create answer.
@@ -99,7 +136,7 @@ export async function settle(
   orderId: string,
   createFill: string,
 ): Promise<Settled> {
-  const got = await ctx.rest.getOrder(orderId);
+  const got = await readOrder(ctx, orderId, (o) => o.status !== "resting", SETTLE_TRIES);
   if (!got.ok) {
     await cancelQuietly(ctx, plan, orderId);
     return { order: null, wasResting: false, filled: countOf(createFill), readError: got.failure.message };

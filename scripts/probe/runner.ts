@@ -125,7 +125,7 @@ export async function runProbe(session: ProbeSession, opts: RunOptions = {}): Pr
   } finally {
     session.closeSockets();
     session.ctx.log("cleaning up");
-    push(cleanupRow(await session.ctx.cleanup.run(session.ctx.rest)));
+    push(cleanupRow(await session.ctx.cleanup.run(session.ctx.rest, session.ctx.sleep)));
   }
   return rows;
 }
