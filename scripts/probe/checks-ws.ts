@@ -233,6 +233,13 @@ export const subscriptionCommandRate: Check = {
     const botRateOk = first27 === null || first27.stage > 0;
     // A gap with no error 27 is a broken seq stream; one after an error 27 is reported, not failed.
     const seqOk = gaps.length === 0 || first27 !== null;
-    return { verdict: botRateOk && seqOk ? "pass" : "fail", expected, observed };
+    const invalid = s.socket.invalidFrames();
+    return {
+      verdict: botRateOk && seqOk && invalid.length === 0 ? "pass" : "fail",
+      expected,
+      observed: invalid.length
+        ? `${observed}; ${invalid.length} frame(s) failed the bot's schema: ${invalid[0]?.parseError}`
+        : observed,
+    };
   },
 };
