@@ -21,6 +21,7 @@ import { lazySigner, restClientFor, signedSocketOpener } from "../../workers/fee
 import type { SocketOpener } from "../../workers/feed/ports.ts";
 import { simRestBase } from "../support/account-harness.ts";
 import {
+  CREATE_PATH,
   control,
   createsFor,
   entryCreates,
@@ -162,6 +163,49 @@ describe("entry and exits by the strategy", () => {
 });
 
 describe("exits", () => {
+  it("a trade-through to the stop cancels the take-profit first, then sells the position at the bid: a stop round trip", async () => {
+    const m = await listMarket();
+    const t = tradingSim("strategy-stop");
+    await t.boot([m.ticker]);
+    await qualify(t, m.ticker);
+    expect(await simPosition(m.ticker)).toBe(SIZE);
+    const [tp] = await restingTakeProfits(m.ticker);
+
+    await tradeThroughStop(t, m.ticker); // the best bid drops to 0.885, below the stop at 0.89
+
+    expect(await simPosition(m.ticker)).toBe(0);
+    expect(await t.position(m.ticker)).toBeNull();
+    const writes = (await control.ordersReceived()).filter((r) => r.outcome === "accepted");
+    const cancel = writes.find((r) => r.method === "DELETE" && r.path === `${CREATE_PATH}/${tp?.orderId}`);
+    const exit = writes.find(
+      (r) =>
+        r.method === "POST" &&
+        (r.body as { side?: string; ticker?: string }).side === "ask" &&
+        r.n > (cancel?.n ?? 0),
+    );
+    expect(cancel).toBeDefined();
+    expect(exit?.body).toMatchObject({
+      ticker: m.ticker,
+      side: "ask",
+      price: "0.8850",
+      count: "500.00",
+      time_in_force: "immediate_or_cancel",
+      reduce_only: true,
+    });
+    expect((await simOrders(m.ticker)).find((o) => o.orderId === tp?.orderId)?.status).toBe("canceled");
+    const fees = await simFees(m.ticker);
+    expect(fees).toBeGreaterThan(ENTRY_FEE); // the exit is a taker too
+    const [rt] = await t.trades();
+    expect(rt).toMatchObject({
+      reason: "stop",
+      contracts: SIZE,
+      avgEntry: ENTRY,
+      avgExit: SHAPE.catcherBid,
+      fees,
+      pnl: (SHAPE.catcherBid - ENTRY) * SIZE - fees,
+    });
+  });
+
   it("leaves a position at the bid once its hold timeout has passed, not a step before", async () => {
     const hold = 20_000;
     const m = await listMarket();
@@ -181,6 +225,10 @@ describe("exits", () => {
     expect(await simPosition(m.ticker)).toBe(0);
     expect(await t.position(m.ticker)).toBeNull();
     expect(await restingTakeProfits(m.ticker)).toEqual([]);
+    const exit = (await createsFor(m.ticker)).find(
+      (r) => r.req.time_in_force === "immediate_or_cancel" && r.req.side === "ask",
+    );
+    expect(exit?.req).toMatchObject({ price: "0.8990", count: "500.00", reduce_only: true }); // at the bid
     const [rt] = await t.trades();
     expect(rt).toMatchObject({ reason: "timeout", contracts: SIZE, avgExit: SHAPE.bid });
   });

@@ -299,8 +299,9 @@ export class Account {
       tradable: (t) => this.#tradable(t),
       exitPlanFor: (side, avgEntry, market, nowMs) =>
         exitPlanFor(side, avgEntry, market?.grid ?? DEFAULT_GRID, cfg().strategy, nowMs),
+      // The keeper counts exit attempts from 1, the strategy's slippage schedule from 0.
       exitPrice: (side, bid, attempt, market) =>
-        exitLimitPrice(side, bid, attempt, market?.grid ?? DEFAULT_GRID, cfg().strategy),
+        exitLimitPrice(side, bid, attempt - 1, market?.grid ?? DEFAULT_GRID, cfg().strategy),
       checkExit: (intent) => this.#check(intent),
       onEvent: (e) => this.#onPathEvent(e),
     });
