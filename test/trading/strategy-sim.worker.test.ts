@@ -414,6 +414,52 @@ describe("circuit breakers and the trading state", () => {
 });
 
 describe("circuit breakers that clear or trip on the exchange's health", () => {
+  it("API error rate: failing order creates set reducing, the unanswered entry is never created, and resume() lets the bot enter again", async () => {
+    const [a, b] = [await listMarket(), await listMarket()];
+    // 4 requests at least, half of them failing, trip it.
+    const t = tradingSim("strategy-api-errors", {
+      config: { risk: { breakers: { apiErrorRate: { minRequests: 4, threshold: 0.5 } } } },
+    });
+    await t.boot([a.ticker, b.ticker]);
+    await qualify(t, a.ticker); // the entry and the take-profit: 2 answered requests
+    expect(await simPosition(a.ticker)).toBe(SIZE);
+
+    await control.addFailure({ kind: "5xx", next: 2, pathPrefix: CREATE_PATH, method: "POST" });
+    await qualify(t, b.ticker); // the entry's create gets a 503: its outcome is unknown
+    expect(await entryCreates(b.ticker)).toEqual([expect.objectContaining({ outcome: "fault" })]);
+    expect((await t.tradingState()).state).toBe("active"); // 1 failure in 3 requests
+    await t.step(1_000);
+    await t.job("resolve"); // the resend gets the second 503: 2 of 4 failed
+
+    const trading = await t.tradingState();
+    expect(trading.state).toBe("reducing");
+    expect(trading.reasons).toEqual([
+      expect.objectContaining({
+        breaker: "api_error_rate",
+        sets: "reducing",
+        numbers: expect.objectContaining({ errors: 2, requests: 4 }),
+      }),
+    ]);
+    // The exchange answers again, but the entry decided before the trip is not created now: it is
+    // looked up, found absent and dropped.
+    for (let i = 0; i < 3; i++) {
+      await t.step(2_000);
+      await t.job("resolve");
+    }
+    expect((await entryCreates(b.ticker)).filter((r) => r.outcome !== "fault")).toEqual([]);
+    expect(await simPosition(b.ticker)).toBe(0);
+    expect(await t.inObj((x) => x.orders.workingOrders(b.ticker))).toEqual([]);
+    // Exits go on meanwhile.
+    expect(await restingTakeProfits(a.ticker)).toHaveLength(1);
+    await t.alarm();
+    expect((await t.tradingState()).state).toBe("reducing"); // a heartbeat does not clear it
+
+    await t.inObj((x) => x.resume());
+    await nudge(t, b.ticker);
+    expect(await acceptedEntries(b.ticker)).toHaveLength(1);
+    expect(await simPosition(b.ticker)).toBe(SIZE);
+  });
+
   it("feed loss: a feed down past feedLossMs blocks entries, and the breaker clears itself once the books are fresh again", async () => {
     const m = await listMarket();
     // The socket opener the account uses, behind a switch: while `down`, connects fail at once.

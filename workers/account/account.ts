@@ -303,6 +303,7 @@ export class Account {
       exitPrice: (side, bid, attempt, market) =>
         exitLimitPrice(side, bid, attempt - 1, market?.grid ?? DEFAULT_GRID, cfg().strategy),
       checkExit: (intent) => this.#check(intent),
+      mayResendEntries: () => this.risk.view().state === "active",
       onEvent: (e) => this.#onPathEvent(e),
     });
     this.#defineJobs();

@@ -123,6 +123,12 @@ export interface OrderPathDeps {
   ) => PriceUnits | null;
   /** the risk gate for the exits the keeper sends (entries are checked by the caller) */
   checkExit: (intent: Intent) => { ok: true } | { ok: false; code: string; message: string };
+  /**
+   * May an entry whose outcome is unknown be sent again (false while trading is halted or
+   * reducing)? When not, it is only looked up: a resend would create it now if the first attempt
+   * never reached the exchange. Absent: always.
+   */
+  mayResendEntries?: () => boolean;
   onEvent: (e: PathEvent) => void;
 }
 
@@ -869,7 +875,9 @@ export class OrderPath {
         if (!(await this.#lookup(o, now))) unresolved++;
         continue;
       }
-      const young = o.purpose !== "entry" || now - o.createdMs <= cfg.entryResendWindowMs;
+      const young =
+        o.purpose !== "entry" ||
+        (now - o.createdMs <= cfg.entryResendWindowMs && (this.#d.mayResendEntries?.() ?? true));
       if (young && o.sends <= cfg.maxResends) {
         this.#d.transaction(() => this.#j.updateOrder({ ...o, sends: o.sends + 1, lastSentMs: now }));
         this.#d.log("order.resend", { intentId: o.intentId, ticker: o.ticker, sends: o.sends + 1 });
