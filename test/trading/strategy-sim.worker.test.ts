@@ -289,6 +289,31 @@ describe("exits", () => {
     expect(tps).toHaveLength(1);
     expect(tps[0]).toMatchObject({ yesPrice: TAKE_PROFIT, remaining: 20_000 });
   });
+
+  it("an exit the exchange refuses is tried again after a pause, not in a loop, and goes through once it is accepted", async () => {
+    const m = await listMarket();
+    const t = tradingSim("strategy-exit-refused");
+    await t.boot([m.ticker]);
+    await qualify(t, m.ticker);
+    await control.pauseExchange(true); // creates are refused (400 trading_is_paused); cancels go through
+
+    await t.inObj((x) => x.requestExit(m.ticker, "flatten"));
+    await t.settle();
+    const exits = async () =>
+      (await createsFor(m.ticker)).filter(
+        (r) => r.req.side === "ask" && r.req.time_in_force === "immediate_or_cancel",
+      );
+    expect((await exits()).map((r) => [r.status, r.error])).toEqual([[400, "trading_is_paused"]]);
+    expect(await restingTakeProfits(m.ticker)).toEqual([]); // cancelled first, as always
+    expect(await simPosition(m.ticker)).toBe(SIZE);
+
+    await control.pauseExchange(false);
+    await t.step(2_000);
+    await t.alarm();
+    expect((await exits()).map((r) => r.status)).toEqual([400, 201]);
+    expect(await simPosition(m.ticker)).toBe(0);
+    expect((await t.trades()).map((r) => r.reason)).toEqual(["flatten"]);
+  });
 });
 
 /** A resting buy far below the market: adds risk, never fills. */

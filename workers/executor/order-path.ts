@@ -228,6 +228,8 @@ export class OrderPath {
   readonly #working = new Map<string, number>();
   /** requests started without the caller waiting (sends, cancels, resizes, REST tops) */
   readonly #pending = new Set<Promise<unknown>>();
+  /** markets whose last exit order was refused: no new exit there before this time */
+  readonly #exitHoldUntil = new Map<string, number>();
 
   constructor(deps: OrderPathDeps) {
     this.#d = deps;
@@ -399,6 +401,9 @@ export class OrderPath {
     ) {
       this.#apply(o.intentId, { kind: "exists", atMs: now }, { nextCheckMs: now });
     } else if (r.outcome === "rejected") {
+      // A refused exit is not re-placed at once: the keeper runs again right below, and the same
+      // refusal would come back in a loop that never yields.
+      if (isExitPurpose(o.purpose)) this.#exitHoldUntil.set(o.ticker, now + this.#d.config().requestRetryMs);
       const after = this.#apply(o.intentId, { kind: "rejected", error: r.failure.message, atMs: now });
       if (after) this.#d.onEvent({ kind: "order_rejected", order: after, error: r.failure.message });
     } else {
@@ -714,7 +719,7 @@ export class OrderPath {
       busy,
       top,
       topSource: source,
-      tradable: this.#d.tradable(ticker),
+      tradable: this.#d.tradable(ticker) && now >= (this.#exitHoldUntil.get(ticker) ?? 0),
       exitRequest: held.exitRequest,
       nowMs: now,
       exitPrice: (bid, attempt) => this.#d.exitPrice(held.position.side, bid, attempt, market),
