@@ -601,3 +601,42 @@ describe("a halted bot", () => {
     expect((await t.tradingState()).state).toBe("halted");
   });
 });
+
+describe("the exchange-side order group", () => {
+  it("triggered by fast round trips, it halts entries while the other position's take-profit is placed again outside it, once", async () => {
+    const [a, b] = [await listMarket(), await listMarket()];
+    // The default cap: 1 000 contracts filled per rolling 15 s. Two entries (1 000) reach it; the
+    // stop's 500 more, within the same 15 s, pass it.
+    const t = tradingSim("strategy-order-group", {
+      config: { executor: { orderGroup: { contractsLimit: 100_000 } } },
+    });
+    await t.boot([a.ticker, b.ticker]);
+    await qualify(t, a.ticker);
+    await qualify(t, b.ticker);
+    const [tpB] = await restingTakeProfits(b.ticker);
+    expect(tpB).toBeDefined();
+
+    await control.tradeThrough(a.ticker, "ask", STOP); // the stop fires; its exit triggers the group
+    for (let i = 0; i < 6; i++) await t.barrier(); // not settle(): a keeper that never stops would hang it
+    const [group] = await control.orderGroups();
+    expect(group?.triggered).toBe(true);
+    expect(await simPosition(a.ticker)).toBe(0);
+    // The exchange cancelled the group's resting orders: B's take-profit among them.
+    expect((await simOrders(b.ticker)).find((o) => o.orderId === tpB?.orderId)?.status).toBe("canceled");
+
+    await t.step(2_000); // past any hold on a refused exit
+    await t.alarm();
+    const trading = await t.tradingState();
+    expect(trading.state).toBe("halted");
+    expect(trading.reasons[0]?.message).toContain("order group");
+    // B is protected again: one take-profit resting, sent without the triggered group.
+    const resting = await restingTakeProfits(b.ticker);
+    expect(resting).toHaveLength(1);
+    expect(resting[0]).toMatchObject({ yesPrice: TAKE_PROFIT, remaining: SIZE });
+    const tpCreates = (await createsFor(b.ticker)).filter((r) => r.req.side === "ask");
+    const replaced = tpCreates.find((r) => r.orderId === resting[0]?.orderId);
+    expect(replaced?.req).not.toHaveProperty("order_group_id");
+    // Placed, cancelled by the exchange, placed again: no storm of refused creates.
+    expect(tpCreates.length).toBeLessThanOrEqual(3);
+  });
+});

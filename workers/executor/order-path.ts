@@ -305,10 +305,12 @@ export class OrderPath {
     const clientOrderId = intentId;
     const exchangeIndex = market?.exchangeIndex ?? 0;
     const grouped = cfg.orderGroup.enabled && this.#d.groups !== null;
-    const group = grouped ? this.#j.orderGroup(exchangeIndex) : undefined;
-    // Entries need the exchange-side cap; exits go out without it rather than leave a position unprotected.
-    if (grouped && group === undefined && !isExitPurpose(intent.purpose))
+    const shardGroup = grouped ? this.#j.orderGroup(exchangeIndex) : undefined;
+    // Entries need the exchange-side cap; exits go out without it rather than leave a position
+    // unprotected, and without a triggered one, which refuses every order naming it until reset.
+    if (grouped && shardGroup === undefined && !isExitPurpose(intent.purpose))
       return { ok: false, code: "no_order_group", message: `no order group on shard ${exchangeIndex} yet` };
+    const group = shardGroup?.triggered_ms != null && isExitPurpose(intent.purpose) ? undefined : shardGroup;
     const body: CreateOrderV2Request & { client_order_id: string } = {
       ticker: intent.ticker,
       client_order_id: clientOrderId,
