@@ -301,9 +301,11 @@ export class Account {
       tradable: (t) => this.#tradable(t),
       exitPlanFor: (side, avgEntry, market, nowMs) =>
         exitPlanFor(side, avgEntry, market?.grid ?? DEFAULT_GRID, cfg().strategy, nowMs),
+      // Attempts counted from 0 (the order path converts its keeper's count), as the strategy's slippage schedule.
       exitPrice: (side, bid, attempt, market) =>
         exitLimitPrice(side, bid, attempt, market?.grid ?? DEFAULT_GRID, cfg().strategy),
       checkExit: (intent) => this.#check(intent),
+      mayResendEntries: () => this.risk.view().state === "active",
       onEvent: (e) => this.#onPathEvent(e),
     });
     this.#defineJobs();

@@ -126,6 +126,12 @@ export interface OrderPathDeps {
   ) => PriceUnits | null;
   /** the risk gate for the exits the keeper sends (entries are checked by the caller) */
   checkExit: (intent: Intent) => { ok: true } | { ok: false; code: string; message: string };
+  /**
+   * May an entry whose outcome is unknown be sent again (false while trading is halted or
+   * reducing)? When not, it is only looked up: a resend would create it now if the first attempt
+   * never reached the exchange. Absent: always.
+   */
+  mayResendEntries?: () => boolean;
   onEvent: (e: PathEvent) => void;
 }
 
@@ -305,10 +311,12 @@ export class OrderPath {
     const clientOrderId = intentId;
     const exchangeIndex = market?.exchangeIndex ?? 0;
     const grouped = cfg.orderGroup.enabled && this.#d.groups !== null;
-    const group = grouped ? this.#j.orderGroup(exchangeIndex) : undefined;
-    // Entries need the exchange-side cap; exits go out without it rather than leave a position unprotected.
-    if (grouped && group === undefined && !isExitPurpose(intent.purpose))
+    const shardGroup = grouped ? this.#j.orderGroup(exchangeIndex) : undefined;
+    // Entries need the exchange-side cap; exits go out without it rather than leave a position
+    // unprotected, and without a triggered one, which refuses every order naming it until reset.
+    if (grouped && shardGroup === undefined && !isExitPurpose(intent.purpose))
       return { ok: false, code: "no_order_group", message: `no order group on shard ${exchangeIndex} yet` };
+    const group = shardGroup?.triggered_ms != null && isExitPurpose(intent.purpose) ? undefined : shardGroup;
     const body: CreateOrderV2Request & { client_order_id: string } = {
       ticker: intent.ticker,
       client_order_id: clientOrderId,
@@ -401,6 +409,7 @@ export class OrderPath {
     ) {
       this.#apply(o.intentId, { kind: "exists", atMs: now }, { nextCheckMs: now });
     } else if (r.outcome === "rejected") {
+      // A refused exit is not re-placed at once (#holdExitsAfter, through the fold below).
       const after = this.#apply(o.intentId, { kind: "rejected", error: r.failure.message, atMs: now });
       if (after) this.#d.onEvent({ kind: "order_rejected", order: after, error: r.failure.message });
     } else {
@@ -757,7 +766,7 @@ export class OrderPath {
       busy,
       top,
       topSource: source,
-      tradable: this.#d.tradable(ticker) && !this.#groupTriggered(market?.exchangeIndex ?? 0) && !holding,
+      tradable: this.#d.tradable(ticker) && !holding,
       exitRequest: held.exitRequest,
       nowMs: now,
       // The keeper counts attempts from 1; the price rule counts from 0 (the first sells at the bid).
@@ -771,16 +780,6 @@ export class OrderPath {
         this.#j.putPosition({ ...held, position: { ...marked, exits: plan }, exit }, now),
       );
     for (const a of actions) this.#act(held.position, a);
-  }
-
-  /**
-   * The shard's order group is triggered: the exchange refuses every order naming it until the
-   * reset, so the keeper sends none (a refused take-profit would be re-placed at once, forever).
-   */
-  #groupTriggered(exchangeIndex: number): boolean {
-    if (!this.#d.config().orderGroup.enabled || this.#d.groups === null) return false;
-    const g = this.#j.orderGroup(exchangeIndex);
-    return g !== undefined && g.triggered_ms !== null;
   }
 
   #act(p: Position, a: ExitAction): void {
@@ -929,7 +928,9 @@ export class OrderPath {
         if (!(await this.#lookup(o, now))) unresolved++;
         continue;
       }
-      const young = o.purpose !== "entry" || now - o.createdMs <= cfg.entryResendWindowMs;
+      const young =
+        o.purpose !== "entry" ||
+        (now - o.createdMs <= cfg.entryResendWindowMs && (this.#d.mayResendEntries?.() ?? true));
       if (young && o.sends <= cfg.maxResends) {
         this.#d.transaction(() => this.#j.updateOrder({ ...o, sends: o.sends + 1, lastSentMs: now }));
         this.#d.log("order.resend", { intentId: o.intentId, ticker: o.ticker, sends: o.sends + 1 });
