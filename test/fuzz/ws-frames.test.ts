@@ -12,9 +12,24 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { FrameOutcome } from "../../shared/book/frame-handler.ts";
 import { FrameHandler } from "../../shared/book/frame-handler.ts";
-import { KNOWN_TYPES } from "../../shared/kalshi/ws-messages.ts";
+import { MAX_COUNT, MAX_MONEY, PRICE_SCALE } from "../../shared/kalshi/units.ts";
+import {
+  KNOWN_TYPES,
+  parseWsMessage,
+  parseWsText,
+  toBookDelta,
+  toBookSnapshot,
+  toFillEvent,
+  toLifecycleEvent,
+  toOrderGroupUpdate,
+  toPositionUpdate,
+  toPublicTrade,
+  toTickerUpdate,
+  toUserOrderUpdate,
+  type WsMessage,
+} from "../../shared/kalshi/ws-messages.ts";
 import type { Json } from "./support.ts";
-import { damagedText, randomJsonText, runs } from "./support.ts";
+import { damagedText, hostileObject, hostileSpec, randomJsonText, runs } from "./support.ts";
 
 const FIXTURES = new URL("../../shared/kalshi/fixtures/", import.meta.url);
 const WS_FIXTURES: Json[] = readdirSync(FIXTURES)
@@ -172,6 +187,159 @@ describe("FrameHandler under damaged and arbitrary frames", () => {
         }
       }),
       runs(400, 103),
+    );
+  });
+});
+
+/** The converter each validated type goes through on its way into the bot. */
+function convert(m: WsMessage): unknown {
+  switch (m.type) {
+    case "orderbook_snapshot":
+      return toBookSnapshot(m);
+    case "orderbook_delta":
+      return toBookDelta(m);
+    case "ticker":
+      return toTickerUpdate(m);
+    case "trade":
+      return toPublicTrade(m);
+    case "fill":
+      return toFillEvent(m);
+    case "user_order":
+      return toUserOrderUpdate(m);
+    case "market_position":
+      return toPositionUpdate(m);
+    case "order_group_updates":
+      return toOrderGroupUpdate(m);
+    case "market_lifecycle_v2":
+    case "multivariate_market_lifecycle":
+      return toLifecycleEvent(m);
+    default:
+      return m;
+  }
+}
+
+const PRICE_KEYS = /^(price|yesPrice|lastPrice|yesBid|yesAsk|settlementValue)$/;
+const COUNT_KEYS =
+  /^(count|volume|openInterest|yesBidSize|yesAskSize|lastTradeSize|fillCount|remainingCount|initialCount|contractsLimit)$/;
+const SIGNED_COUNT_KEYS = /^(delta|position|postPosition)$/;
+const MONEY_KEYS =
+  /^(fee|takerFillCost|makerFillCost|takerFees|makerFees|positionCost|realizedPnl|feesPaid|positionFeeCost)$/;
+
+/** Every unit field of a converted message lies in its unit's range, as an integer. */
+function checkUnits(v: unknown, key = ""): void {
+  if (Array.isArray(v)) {
+    if (v.length === 2 && typeof v[0] === "number" && typeof v[1] === "number" && key.match(/^(yes|no)$/)) {
+      expect(Number.isSafeInteger(v[0]) && v[0] >= 0 && v[0] <= PRICE_SCALE).toBe(true);
+      expect(Number.isSafeInteger(v[1]) && v[1] >= 0 && v[1] <= MAX_COUNT).toBe(true);
+      return;
+    }
+    for (const x of v) checkUnits(x, key);
+    return;
+  }
+  if (typeof v === "object" && v !== null) {
+    for (const [k, x] of Object.entries(v)) checkUnits(x, k);
+    return;
+  }
+  if (typeof v !== "number") return;
+  expect(Number.isFinite(v), key).toBe(true);
+  if (PRICE_KEYS.test(key))
+    expect(Number.isSafeInteger(v) && v >= 0 && v <= PRICE_SCALE, `${key}=${v}`).toBe(true);
+  if (COUNT_KEYS.test(key))
+    expect(Number.isSafeInteger(v) && v >= 0 && v <= MAX_COUNT, `${key}=${v}`).toBe(true);
+  if (SIGNED_COUNT_KEYS.test(key))
+    expect(Number.isSafeInteger(v) && Math.abs(v) <= MAX_COUNT, `${key}=${v}`).toBe(true);
+  if (MONEY_KEYS.test(key))
+    expect(Number.isSafeInteger(v) && Math.abs(v) <= MAX_MONEY, `${key}=${v}`).toBe(true);
+}
+
+describe("parseWsText / parseWsMessage under damaged and hostile input", () => {
+  it("never throw, name what is wrong, and hand on only messages the converters take in range", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(damagedText(WS_FIXTURES), randomJsonText, fc.string({ unit: "binary" })),
+        (text) => {
+          let r: ReturnType<typeof parseWsText> | undefined;
+          expect(() => {
+            r = parseWsText(text);
+          }).not.toThrow();
+          if (r === undefined) return;
+          if (r.kind === "invalid") {
+            expect(r.error.length).toBeGreaterThan(0);
+            expect(r.error.length).toBeLessThan(1_000);
+          } else if (r.kind === "unknown") {
+            expect(KNOWN_TYPES.has(r.type)).toBe(false);
+            for (const n of [r.sid, r.seq])
+              if (n !== undefined) expect(Number.isSafeInteger(n) && n >= 1).toBe(true);
+          } else {
+            const m = r.message;
+            let converted: unknown;
+            expect(() => {
+              converted = convert(m);
+            }).not.toThrow();
+            checkUnits(converted);
+          }
+        },
+      ),
+      runs(1_500, 104),
+    );
+  });
+
+  it("passes an unknown type on with its sid and seq only when they are positive integers", () => {
+    fc.assert(
+      fc.property(
+        fc.string().filter((t) => !KNOWN_TYPES.has(t)),
+        fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(undefined)),
+        fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(undefined)),
+        (type, sid, seq) => {
+          const r = parseWsMessage({ type, sid, seq, msg: {} });
+          const positive = (n: unknown) =>
+            typeof n === "number" && Number.isSafeInteger(n) && n >= 1 ? n : undefined;
+          expect(r).toEqual({
+            kind: "unknown",
+            type,
+            ...(positive(sid) !== undefined ? { sid } : {}),
+            ...(positive(seq) !== undefined ? { seq } : {}),
+          });
+        },
+      ),
+      runs(500, 105),
+    );
+  });
+
+  // Regression: a getter throwing a prototype-less object made the catch-all's String(err) throw.
+  it("returns a result for an object whose getter throws something that cannot be printed", () => {
+    const frame = { type: "fill" };
+    Object.defineProperty(frame, "type", {
+      get: () => {
+        throw Object.create(null);
+      },
+    });
+    expect(parseWsMessage(frame)).toEqual({
+      kind: "invalid",
+      error: "unparseable frame: unprintable object",
+    });
+  });
+
+  it("returns a result, never an exception, for values no JSON parser makes", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          hostileSpec.map((spec) => ({ spec })),
+          fc
+            .anything({ withNullPrototype: true, withBigInt: true, withMap: true })
+            .map((value) => ({ value })),
+        ),
+        (input) => {
+          // A proxy is built here, not generated: fast-check could not print or clone it.
+          const v = "spec" in input ? hostileObject(input.spec) : input.value;
+          let r: ReturnType<typeof parseWsMessage> | undefined;
+          expect(() => {
+            r = parseWsMessage(v);
+          }).not.toThrow();
+          expect(["message", "unknown", "invalid"]).toContain(r?.kind);
+        },
+      ),
+      runs(500, 106),
     );
   });
 });
