@@ -1,7 +1,8 @@
 /**
  * One Kalshi WebSocket session: owns command ids (unique per session, from 1), matches
  * replies (`subscribed`, `ok`, `unsubscribed`, `error`, or the snapshots answering
- * `get_snapshot`) to the command that caused them, and gives each command a deadline.
+ * `get_snapshot`) to the command that caused them, by id and by the reply types that command
+ * can get, and gives each command a deadline.
  * Every text frame goes first to `handlers.onFrame` (the book hot path); the session only
  * JSON-parses frames that carry an `"id"` key or an `"error"`, so deltas are parsed once, by
  * the book. An `error` frame no pending command claims (Kalshi sends subscription-scoped ones,
@@ -80,6 +81,24 @@ function defaultTimer(fn: () => void, ms: number): () => void {
 }
 
 const SAMPLE_LENGTH = 200;
+
+/**
+ * The reply types Kalshi answers each command with (Kalshi's WebSocket commands: `subscribed` per
+ * channel, `unsubscribed`, `ok` with the ticker list or the subscription list, and the fresh
+ * `orderbook_snapshot`s a `get_snapshot` asks for); an `error` answers any command. A frame of
+ * another type carrying a pending command's id is not its reply. Commands not listed take any.
+ */
+const REPLY_TYPES: Readonly<Record<string, readonly string[]>> = {
+  subscribe: ["subscribed"],
+  unsubscribe: ["unsubscribed"],
+  update_subscription: ["ok", "orderbook_snapshot"],
+  list_subscriptions: ["ok"],
+};
+
+function answers(cmd: string, type: string): boolean {
+  const types = Object.hasOwn(REPLY_TYPES, cmd) ? REPLY_TYPES[cmd] : undefined;
+  return types === undefined || types.includes(type);
+}
 
 /** A reply frame; an `error` frame may lack the id (0 then: it answers no command). */
 function asReply(v: unknown): ReplyFrame | null {
@@ -190,7 +209,8 @@ export class KalshiSession {
       this.#safe(() => this.#handlers.onServerError?.(e));
       return;
     }
-    if (this.#pending.has(reply.id)) this.#settle(reply.id, { ok: true, reply });
+    const p = this.#pending.get(reply.id);
+    if (p !== undefined && answers(p.cmd, reply.type)) this.#settle(reply.id, { ok: true, reply });
   }
 
   /** The socket closed (or errored): settle everything once and tell the owner. */
