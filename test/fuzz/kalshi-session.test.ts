@@ -136,7 +136,7 @@ describe("KalshiSession.handleText under reply-looking frames", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(anyFrame, { minLength: 1, maxLength: 12 }),
-        fc.constant(false),
+        fc.boolean(),
         async (frames, throwing) => {
           const { session, settled } = harness(throwing);
           await flush();
@@ -169,6 +169,15 @@ describe("KalshiSession.handleText under reply-looking frames", () => {
       ),
       runs(300, 201),
     );
+  });
+
+  // Regression: a frame whose handler threw, reported to an error handler that threw too, threw
+  // out of handleText (into the socket's message event).
+  it("handles a frame when the frame handler and the error reporter both throw", () => {
+    const { session } = harness(true);
+    expect(() =>
+      session.handleText('{"type":"error","sid":1,"msg":{"code":25,"msg":"overflow"}}'),
+    ).not.toThrow();
   });
 
   // Regression: any frame with a pending command's id settled it, whatever its type, so a data

@@ -180,7 +180,7 @@ export class KalshiSession {
     try {
       if (this.#handlers.onFrame(text) === false) return;
     } catch (err) {
-      this.#handlers.onHandlerError?.(err);
+      this.#reportHandlerError(err);
     }
     // Replies carry a top-level "id"; data frames only carry "market_id"/"trade_id"-style keys.
     // Subscription-scoped errors may carry no id; "error" cannot occur in a delta (tickers are upper-case).
@@ -243,7 +243,16 @@ export class KalshiSession {
     try {
       fn();
     } catch (err) {
+      this.#reportHandlerError(err);
+    }
+  }
+
+  /** A failing error reporter must not turn a handled frame into a thrown one. */
+  #reportHandlerError(err: unknown): void {
+    try {
       this.#handlers.onHandlerError?.(err);
+    } catch {
+      // nothing left to tell
     }
   }
 }
