@@ -1,6 +1,7 @@
 /**
  * Fuzzing of REST bodies on their way in: the error classification (`shared/kalshi/errors.ts`),
- * every wire schema of `rest-schemas.ts` with the converter behind it, and the catalogue's market
+ * the connect-refusal code the feed reads from an upgrade's error body (`feed-adapters.ts`), every
+ * wire schema of `rest-schemas.ts` with the converter behind it, and the catalogue's market
  * conversion (`workers/feed/catalogue.ts`). Bodies are Kalshi's published examples
  * (`shared/kalshi/fixtures/http_*.json`) damaged by support.ts's edits, arbitrary JSON and text.
  * Nothing may throw; a status always maps to a reason; a raw body never reaches a message past
@@ -9,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { z } from "zod";
 import { MARKET_STATUSES } from "../../shared/domain.ts";
 import {
@@ -60,6 +61,7 @@ import {
 } from "../../shared/kalshi/rest-schemas.ts";
 import { MAX_COUNT, MAX_MONEY, PRICE_SCALE } from "../../shared/kalshi/units.ts";
 import { marketInfoOf, topOfRestBook } from "../../workers/feed/catalogue.ts";
+import { openKalshiSocket, refusalCode } from "../../workers/feed/feed-adapters.ts";
 import type { Json } from "./support.ts";
 import { damagedText, hostileValue, randomJsonText, runs } from "./support.ts";
 
@@ -148,6 +150,43 @@ describe("error bodies", () => {
         if (f.retryable) expect(writeOutcome(f, "create")).toBe("unknown");
       }),
       runs(800, 302),
+    );
+  });
+
+  // Regression: the refusal code was whatever the body's `code` (or a long upper-case run in its
+  // details) held, and went into the connect failure's message: up to 2 000 characters of body.
+  it("keeps a refused upgrade's message short when the body's code is not a code", async () => {
+    const body = JSON.stringify({ code: "X".repeat(1_500), message: "m" });
+    vi.stubGlobal("fetch", async () => new Response(body, { status: 401 }));
+    const r = await openKalshiSocket("https://example.invalid/ws", {}).finally(() => vi.unstubAllGlobals());
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.failure).toEqual({ kind: "refused", status: 401, message: "upgrade refused: HTTP 401" });
+    }
+  });
+
+  it("reads a refused upgrade's code only when it is shaped like a code, never a slice of the body", () => {
+    const upgradeBody = fc.oneof(
+      errorBody,
+      longText.map((t) =>
+        JSON.stringify({
+          error: {
+            code: "authentication_error",
+            message: "x",
+            details: `rpc error: code = Unauthenticated desc = ${t}`,
+          },
+        }),
+      ),
+      longText.map((t) => JSON.stringify({ code: t, message: "m" })),
+    );
+    fc.assert(
+      fc.property(upgradeBody, (body) => {
+        const code = refusalCode(body.slice(0, 2_000));
+        if (code === undefined) return;
+        expect(code.length, code).toBeLessThanOrEqual(64);
+        expect(code).toMatch(/^[A-Za-z0-9_.-]+$/);
+      }),
+      runs(500, 303),
     );
   });
 });
