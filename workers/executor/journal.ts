@@ -140,6 +140,8 @@ export const EXECUTOR_SCHEMA: ModuleSchema = {
 const int = z.number().int();
 const nint = int.nullable();
 const side = z.enum(["yes", "no"]);
+/** A boolean as SQLite keeps it: exactly 0 or 1 (anything else is a corrupted row, not false). */
+const flag = z.union([z.literal(0), z.literal(1)]);
 
 const OrderRow = z.object({
   intent_id: z.string(),
@@ -152,8 +154,8 @@ const OrderRow = z.object({
   count: int,
   purpose: z.enum(["entry", "take_profit", "stop", "exit", "manual"]),
   tif: z.enum(["immediate_or_cancel", "good_till_canceled", "fill_or_kill"]),
-  post_only: int,
-  reduce_only: int,
+  post_only: flag,
+  reduce_only: flag,
   expiration_ms: nint,
   position_id: z.string().nullable(),
   exchange_index: int,
@@ -232,7 +234,7 @@ const FillRow = z.object({
   count: int,
   yes_delta: int,
   fee: int,
-  is_taker: int,
+  is_taker: flag,
   ts_ms: int,
   source: z.string(),
 });
@@ -363,7 +365,7 @@ const DiffRow = z.object({
   ]),
   ticker: z.string().nullable(),
   detail: z.string(),
-  blocking: int,
+  blocking: flag,
   reviewed_ms: nint,
 });
 
