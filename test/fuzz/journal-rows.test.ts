@@ -25,6 +25,22 @@ function filledJournal() {
   j.insertOrder(
     journalOrder({ intentId: "i-1", clientOrderId: "c-1", orderId: "o-1", createdMs: T0, updatedMs: T0 }),
   );
+  // A take-profit the exchange reported filled beyond the fills seen (what unsettledSells sums).
+  j.insertOrder(
+    journalOrder({
+      intentId: "i-2",
+      clientOrderId: "c-2",
+      orderId: "o-2",
+      action: "sell",
+      purpose: "take_profit",
+      reportedFilled: 60,
+      fillSum: 20,
+      filled: 60,
+      state: "partially_filled",
+      createdMs: T0 + 1,
+      updatedMs: T0 + 1,
+    }),
+  );
   j.insertFill(
     {
       fillId: "f-1",
@@ -109,6 +125,19 @@ const READERS: Record<string, { read: (j: Journal) => unknown; filters: string[]
   executor_state: { read: (j) => j.state(), filters: ["id"] },
 };
 
+/**
+ * Readers that sum columns in SQL instead of reading rows: the columns they add up, and the
+ * columns their WHERE clause filters on.
+ */
+const AGGREGATES: Record<string, { read: (j: Journal) => unknown; sums: string[]; filters: string[] }> = {
+  orders: {
+    read: (j) => j.unsettledSells("KXTEST-26MAY01-T50", "yes", 0),
+    sums: ["reported_filled", "fill_sum"],
+    filters: ["ticker", "side", "action", "created_ms"],
+  },
+  fills: { read: (j) => j.fillSums(), sums: ["yes_delta", "ticker"], filters: [] },
+};
+
 /** 0/1 columns read as booleans. */
 const FLAGS = new Set(["post_only", "reduce_only", "is_taker", "blocking"]);
 
@@ -148,6 +177,14 @@ const corruption: fc.Arbitrary<Corruption> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: "blob" as const }) },
 );
 
+function attempt(fn: () => unknown): { value: unknown } | { thrown: unknown } {
+  try {
+    return { value: fn() };
+  } catch (thrown) {
+    return { thrown };
+  }
+}
+
 /** Is what SQLite now holds of another type than the column declares (a cast would be needed)? */
 function typeWrong(declared: string, stored: string, value: unknown, column: string): boolean {
   if (stored === "null") return false; // NULL in a nullable column: the row schema decides
@@ -168,6 +205,18 @@ describe("journal rows corrupted by hand", () => {
     expect(() => read(j)).toThrow(RowError);
   });
 
+  // Regression: sums computed in SQL were read without a schema; SQLite adds text as 0, so a
+  // corrupted count vanished into the sum (fillSums: 'abc' summed as 0, unsettledSells likewise).
+  it.each([
+    ["fills", "yes_delta", (j: Journal) => j.fillSums()],
+    ["orders", "reported_filled", (j: Journal) => j.unsettledSells("KXTEST-26MAY01-T50", "yes", 0)],
+  ])("reports a %s row whose %s is text instead of summing it as 0", (table, column, read) => {
+    expect(read(filledJournal().j)).toEqual(table === "fills" ? new Map([["KXTEST", 100]]) : 40);
+    const { sql, j } = filledJournal();
+    sql.exec(`UPDATE ${table} SET ${column} = 'abc'`);
+    expect(() => read(j)).toThrow(RowError);
+  });
+
   it("are reported as a RowError naming the table, never cast into the journal's objects", () => {
     const tables = Object.keys(READERS);
     fc.assert(
@@ -182,28 +231,30 @@ describe("journal rows corrupted by hand", () => {
           return; // a constraint (NOT NULL, CHECK, UNIQUE) refused it: nothing to read back
         }
         const [stored] = sql
-          .exec<{ t: string; v: SqlStorageValue }>(`SELECT typeof(${col.name}) AS t, ${col.name} AS v FROM ${table}`)
+          .exec<{ t: string; v: SqlStorageValue }>(
+            `SELECT typeof(${col.name}) AS t, ${col.name} AS v FROM ${table}`,
+          )
           .toArray();
-        let read: unknown;
-        let thrown: unknown;
-        try {
-          read = reader.read(j);
-        } catch (err) {
-          thrown = err;
+        const wrong = typeWrong(col.type, stored?.t ?? "null", stored?.v, col.name);
+        const where = `${table}.${col.name} = ${String(stored?.v)} (${stored?.t})`;
+        const aggregate = AGGREGATES[table];
+        if (aggregate !== undefined && !aggregate.filters.includes(col.name)) {
+          const r = attempt(() => aggregate.read(j));
+          if ("thrown" in r) expect(r.thrown, String(r.thrown)).toBeInstanceOf(RowError);
+          else if (aggregate.sums.includes(col.name))
+            expect(wrong, `${where} summed as ${JSON.stringify(r.value)}`).toBe(false);
         }
-        if (thrown !== undefined) {
-          expect(thrown, String(thrown)).toBeInstanceOf(RowError);
-          expect(String(thrown)).toContain(table);
+        const r = attempt(() => reader.read(j));
+        if ("thrown" in r) {
+          expect(r.thrown, String(r.thrown)).toBeInstanceOf(RowError);
+          expect(String(r.thrown)).toContain(table);
           return;
         }
-        const wrong = typeWrong(col.type, stored?.t ?? "null", stored?.v, col.name);
+        const read = r.value;
         const hidden =
           reader.filters.includes(col.name) &&
           (read === undefined || (Array.isArray(read) && read.length === 0));
-        expect(
-          wrong && !hidden,
-          `${table}.${col.name} = ${String(stored?.v)} (${stored?.t}) read as ${JSON.stringify(read)}`,
-        ).toBe(false);
+        expect(wrong && !hidden, `${where} read as ${JSON.stringify(read)}`).toBe(false);
       }),
       runs(500, 601),
     );

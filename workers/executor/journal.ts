@@ -386,6 +386,13 @@ const StateRow = z.object({
 });
 export type ExecutorStateRow = z.infer<typeof StateRow>;
 
+/**
+ * Sums computed in SQL, with how many summed values were not integers: SQLite adds text as 0, so
+ * a corrupted row would otherwise vanish into the sum instead of being reported.
+ */
+const OrderSum = z.object({ n: nint, non_integer: z.literal(0).nullable() });
+const FillSum = z.object({ ticker: z.string(), s: int, non_integer: z.literal(0) });
+
 export const WORKING_STATES = "('pending', 'resting', 'partially_filled')";
 
 /** Typed access to the order path's tables. No transactions here: the caller groups writes. */
@@ -509,17 +516,18 @@ export class Journal {
    * to have filled beyond the fills journaled for them: sold at the exchange, not yet in the position.
    */
   unsettledSells(ticker: string, side: string, sinceMs: number): number {
-    return (
-      this.#sql
-        .exec<{ n: number | null }>(
-          `SELECT SUM(MAX(reported_filled - fill_sum, 0)) AS n FROM orders
-         WHERE ticker = ? AND side = ? AND action = 'sell' AND created_ms >= ?`,
-          ticker,
-          side,
-          sinceMs,
-        )
-        .one().n ?? 0
+    const r = readRow(
+      this.#sql,
+      "orders",
+      OrderSum,
+      `SELECT SUM(MAX(reported_filled - fill_sum, 0)) AS n,
+         SUM(typeof(reported_filled) <> 'integer' OR typeof(fill_sum) <> 'integer') AS non_integer FROM orders
+       WHERE ticker = ? AND side = ? AND action = 'sell' AND created_ms >= ?`,
+      ticker,
+      side,
+      sinceMs,
     );
+    return r?.n ?? 0;
   }
 
   countWorking(ticker: string): number {
@@ -598,12 +606,13 @@ export class Journal {
 
   /** Sum of fill deltas per ticker (the position the journal's fills explain). */
   fillSums(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const r of this.#sql.exec<{ ticker: string; s: number }>(
-      "SELECT ticker, SUM(yes_delta) AS s FROM fills GROUP BY ticker",
-    ))
-      out.set(r.ticker, r.s);
-    return out;
+    const rows = readRows(
+      this.#sql,
+      "fills",
+      FillSum,
+      "SELECT ticker, SUM(yes_delta) AS s, SUM(typeof(yes_delta) <> 'integer') AS non_integer FROM fills GROUP BY ticker",
+    );
+    return new Map(rows.map((r) => [r.ticker, r.s]));
   }
 
   fillsSince(sinceMs: number, limit: number): Fill[] {
