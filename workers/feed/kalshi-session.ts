@@ -257,11 +257,21 @@ export class KalshiSession {
   }
 }
 
-/** Wires a real (accepted) WebSocket's events into a session. */
+/**
+ * Wires a real (accepted) WebSocket's events into a session. Kalshi sends text frames; a binary
+ * one is decoded as UTF-8 and handled in its place in the stream (the frame handler drops it if
+ * it is not a frame). Binary frames are asked for as ArrayBuffers: the standard default is a Blob,
+ * which can only be read asynchronously, out of order, and which `TextDecoder` refuses.
+ */
 export function bindSocket(ws: WebSocket, session: KalshiSession): void {
+  ws.binaryType = "arraybuffer";
+  const decoder = new TextDecoder();
   ws.addEventListener("message", (ev) => {
-    if (typeof ev.data === "string") session.handleText(ev.data);
-    else session.handleText(new TextDecoder().decode(ev.data as ArrayBuffer));
+    const data: unknown = ev.data;
+    if (typeof data === "string") session.handleText(data);
+    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data))
+      session.handleText(decoder.decode(data));
+    else session.handleText("<unreadable binary frame>");
   });
   ws.addEventListener("close", (ev) => session.handleClose(ev.code, ev.reason));
   ws.addEventListener("error", () => session.handleClose(1006, "socket error"));
