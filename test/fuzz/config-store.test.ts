@@ -212,7 +212,7 @@ describe("ConfigStore.update under arbitrary patches", () => {
           ]);
         }
       }),
-      runs(300, 501),
+      runs(120, 501),
     );
   });
 });

@@ -258,7 +258,7 @@ describe("journal rows corrupted by hand", () => {
           (read === undefined || (Array.isArray(read) && read.length === 0));
         expect(wrong && !hidden, `${where} read as ${JSON.stringify(read)}`).toBe(false);
       }),
-      runs(500, 601),
+      runs(200, 601),
     );
   });
 });

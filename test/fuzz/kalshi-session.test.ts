@@ -167,7 +167,7 @@ describe("KalshiSession.handleText under reply-looking frames", () => {
           }
         },
       ),
-      runs(300, 201),
+      runs(150, 201),
     );
   });
 

@@ -120,7 +120,7 @@ describe("applyOrderEvent at and past the edges", () => {
           }
         },
       ),
-      runs(500, 701),
+      runs(250, 701),
     );
   });
 
@@ -173,7 +173,7 @@ describe("applyOrderEvent at and past the edges", () => {
           }
         },
       ),
-      runs(500, 702),
+      runs(250, 702),
     );
   });
 });
@@ -207,7 +207,11 @@ describe("applyFill at the edges", () => {
         let sum = 0;
         let ids = 0;
         for (const f of fills) {
-          const r = applyFill(p, f, { nowMs: T0, newPositionId: () => `p-${ids++}`, exitReason: "take_profit" });
+          const r = applyFill(p, f, {
+            nowMs: T0,
+            newPositionId: () => `p-${ids++}`,
+            exitReason: "take_profit",
+          });
           sum += f.yesDelta;
           p = r.position;
           expect(signedContracts(p)).toBe(sum);
@@ -228,7 +232,7 @@ describe("applyFill at the edges", () => {
           if (r.closed) expect(Number.isSafeInteger(r.closed.pnl)).toBe(true);
         }
       }),
-      runs(200, 703),
+      runs(120, 703),
     );
   });
 });

@@ -127,7 +127,7 @@ describe("error bodies", () => {
         expect(typeof p.message).toBe("string");
         if (p.details !== undefined) expect(p.details).not.toBe("");
       }),
-      runs(800, 301),
+      runs(400, 301),
     );
   });
 
@@ -149,7 +149,7 @@ describe("error bodies", () => {
           expect(["rejected", "unknown", "exists"]).toContain(writeOutcome(f, kind));
         if (f.retryable) expect(writeOutcome(f, "create")).toBe("unknown");
       }),
-      runs(800, 302),
+      runs(400, 302),
     );
   });
 
@@ -186,7 +186,7 @@ describe("error bodies", () => {
         expect(code.length, code).toBeLessThanOrEqual(64);
         expect(code).toMatch(/^[A-Za-z0-9_.-]+$/);
       }),
-      runs(500, 303),
+      runs(300, 303),
     );
   });
 });
@@ -376,7 +376,7 @@ describe("wire schemas and their converters", () => {
             else expect(r.error.issues.length).toBeGreaterThan(0);
           },
         ),
-        runs(150, 310),
+        runs(100, 310),
       );
     },
   );
@@ -421,7 +421,7 @@ describe("the catalogue's market conversion", () => {
         if (top.yesBid === null) expect(top.yesBidSize).toBe(0);
         if (top.noBid === null) expect(top.noBidSize).toBe(0);
       }),
-      runs(500, 321),
+      runs(300, 321),
     );
   });
   it("turns any market the schema accepts into a usable MarketInfo or a reason, never an exception", () => {
@@ -478,7 +478,7 @@ describe("the catalogue's market conversion", () => {
           expect(info.fee).toBeNull();
         },
       ),
-      runs(600, 320),
+      runs(300, 320),
     );
   });
 });

@@ -204,7 +204,7 @@ describe("KalshiRestClient against a fake fetch", () => {
           }
         },
       ),
-      runs(400, 401),
+      runs(200, 401),
     );
   });
 
@@ -221,7 +221,7 @@ describe("KalshiRestClient against a fake fetch", () => {
           expect(calls()).toBeLessThanOrEqual(9);
         },
       ),
-      runs(400, 402),
+      runs(200, 402),
     );
   });
 
@@ -248,7 +248,7 @@ describe("KalshiRestClient against a fake fetch", () => {
           ]);
         expect(calls()).toBe(1);
       }),
-      runs(300, 403),
+      runs(150, 403),
     );
   });
 });

@@ -101,7 +101,7 @@ describe("FrameHandler under damaged and arbitrary frames", () => {
         expect(failures).toBe(dropped);
         for (const f of Object.values(c.failures)) expect(f?.sample.length).toBeLessThanOrEqual(303);
       }),
-      runs(300, 101),
+      runs(150, 101),
     );
   });
 
@@ -135,7 +135,7 @@ describe("FrameHandler under damaged and arbitrary frames", () => {
         if (new Set(types).size <= 64)
           expect(Object.hasOwn(byType, first) && byType[first]).toBe(types.filter((t) => t === first).length);
       }),
-      runs(300, 102),
+      runs(150, 102),
     );
   });
 
@@ -186,7 +186,7 @@ describe("FrameHandler under damaged and arbitrary frames", () => {
           expect(asked).toEqual([named]);
         }
       }),
-      runs(400, 103),
+      runs(250, 103),
     );
   });
 });
@@ -280,7 +280,7 @@ describe("parseWsText / parseWsMessage under damaged and hostile input", () => {
           }
         },
       ),
-      runs(1_500, 104),
+      runs(800, 104),
     );
   });
 
@@ -302,7 +302,7 @@ describe("parseWsText / parseWsMessage under damaged and hostile input", () => {
           });
         },
       ),
-      runs(500, 105),
+      runs(300, 105),
     );
   });
 
@@ -339,7 +339,7 @@ describe("parseWsText / parseWsMessage under damaged and hostile input", () => {
           expect(["message", "unknown", "invalid"]).toContain(r?.kind);
         },
       ),
-      runs(500, 106),
+      runs(300, 106),
     );
   });
 });
