@@ -19,7 +19,7 @@ const REPLY_FIXTURES: Json[] = readdirSync(FIXTURES)
   .filter((f) => /^ws_(subscribed|unsubscribed|ok_|error_)/.test(f))
   .map((f) => JSON.parse(readFileSync(new URL(f, FIXTURES), "utf8")) as Json);
 
-/** The commands the feed sends, one of each, as ids 1..5 (kalshi-api.md §5.3 / Kalshi's WebSocket commands). */
+/** One command of each kind the feed sends, as ids 1..5 (https://docs.kalshi.com/websockets/websocket-connection). */
 const COMMANDS = [
   { cmd: "subscribe", params: { channels: ["orderbook_delta"], market_tickers: ["FED-23DEC-T3.00"] } },
   { cmd: "update_subscription", params: { sid: 1, action: "add_markets", market_tickers: ["A"] } },

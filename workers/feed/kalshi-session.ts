@@ -83,10 +83,11 @@ function defaultTimer(fn: () => void, ms: number): () => void {
 const SAMPLE_LENGTH = 200;
 
 /**
- * The reply types Kalshi answers each command with (Kalshi's WebSocket commands: `subscribed` per
- * channel, `unsubscribed`, `ok` with the ticker list or the subscription list, and the fresh
- * `orderbook_snapshot`s a `get_snapshot` asks for); an `error` answers any command. A frame of
- * another type carrying a pending command's id is not its reply. Commands not listed take any.
+ * The reply types Kalshi answers each command with: `subscribed` per channel, `unsubscribed`, `ok`
+ * with the ticker list or the subscription list, and the fresh `orderbook_snapshot`s a
+ * `get_snapshot` asks for (https://docs.kalshi.com/websockets/websocket-connection); an `error`
+ * answers any command. A frame of another type carrying a pending command's id is not its reply.
+ * Commands not listed take any.
  */
 const REPLY_TYPES: Readonly<Record<string, readonly string[]>> = {
   subscribe: ["subscribed"],
