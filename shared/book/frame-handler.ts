@@ -116,7 +116,9 @@ export class FrameHandler {
   }
 
   counters(): HandlerCounters {
-    const byType: Record<string, number> = {};
+    // No prototype: a frame's `type` is the server's string, and one named `constructor` or
+    // `__proto__` must count like any other rather than read (or set) an Object member.
+    const byType: Record<string, number> = Object.create(null);
     if (this.deltaFrames > 0) byType.orderbook_delta = this.deltaFrames;
     for (const [t, c] of this.byType) byType[t] = (byType[t] ?? 0) + c;
     const failures: Partial<Record<HandlerFailureKind, FailureCount>> = {};

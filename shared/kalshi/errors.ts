@@ -156,7 +156,12 @@ function errorName(err: unknown): string {
 function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   if (typeof err === "string") return err;
-  return String(err);
+  try {
+    return String(err);
+  } catch {
+    // A value without a prototype has no toString: name its kind instead of throwing.
+    return `unprintable ${typeof err}`;
+  }
 }
 
 /**

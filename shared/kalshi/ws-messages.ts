@@ -633,10 +633,17 @@ export function parseWsMessage(data: unknown): ParsedWsMessage {
     return { kind: "invalid", type, error: describeIssues(r.error) };
   } catch (err) {
     // hostile input (throwing getters, proxies): still a result, never an exception
-    return {
-      kind: "invalid",
-      error: `unparseable frame: ${err instanceof Error ? err.message : String(err)}`,
-    };
+    return { kind: "invalid", error: `unparseable frame: ${describeThrown(err)}` };
+  }
+}
+
+/** What was thrown, as text; a value that cannot be turned into a string (no prototype) is named. */
+function describeThrown(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  try {
+    return String(err);
+  } catch {
+    return `unprintable ${typeof err}`;
   }
 }
 

@@ -73,11 +73,18 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** `patch` merged over `base`: objects merge key by key, anything else (arrays included) replaces. */
+/**
+ * `patch` merged over `base`: objects merge key by key, anything else (arrays included) replaces.
+ * Only own keys count, and every key lands as an own property: a JSON patch may carry
+ * `constructor` or `__proto__`, which must neither read Object's members nor set a prototype.
+ */
 export function deepMerge(base: unknown, patch: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(patch)) return patch;
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(patch)) out[k] = k in base ? deepMerge(base[k], v) : v;
+  for (const [k, v] of Object.entries(patch)) {
+    const value = Object.hasOwn(base, k) ? deepMerge(base[k], v) : v;
+    Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 
@@ -156,12 +163,16 @@ export class ConfigStore {
   }
 }
 
-/** Keys of `patch` that the parsed config does not have (zod strips them silently otherwise). */
+/**
+ * Keys of `patch` that the parsed config does not have (zod strips them silently otherwise). Own
+ * keys only: `constructor` or `toString` is not a setting because every object inherits one.
+ */
 function unknownKeys(patch: Record<string, unknown>, parsed: unknown, prefix = ""): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(patch)) {
-    const path = prefix === "" ? k : `${prefix}.${k}`;
-    if (!isPlainObject(parsed) || !(k in parsed)) {
+    const name = k === "" ? '""' : k;
+    const path = prefix === "" ? name : `${prefix}.${name}`;
+    if (!isPlainObject(parsed) || !Object.hasOwn(parsed, k)) {
       out.push(path);
       continue;
     }

@@ -140,6 +140,8 @@ export const EXECUTOR_SCHEMA: ModuleSchema = {
 const int = z.number().int();
 const nint = int.nullable();
 const side = z.enum(["yes", "no"]);
+/** A boolean as SQLite keeps it: exactly 0 or 1 (anything else is a corrupted row, not false). */
+const flag = z.union([z.literal(0), z.literal(1)]);
 
 const OrderRow = z.object({
   intent_id: z.string(),
@@ -152,8 +154,8 @@ const OrderRow = z.object({
   count: int,
   purpose: z.enum(["entry", "take_profit", "stop", "exit", "manual"]),
   tif: z.enum(["immediate_or_cancel", "good_till_canceled", "fill_or_kill"]),
-  post_only: int,
-  reduce_only: int,
+  post_only: flag,
+  reduce_only: flag,
   expiration_ms: nint,
   position_id: z.string().nullable(),
   exchange_index: int,
@@ -232,7 +234,7 @@ const FillRow = z.object({
   count: int,
   yes_delta: int,
   fee: int,
-  is_taker: int,
+  is_taker: flag,
   ts_ms: int,
   source: z.string(),
 });
@@ -363,7 +365,7 @@ const DiffRow = z.object({
   ]),
   ticker: z.string().nullable(),
   detail: z.string(),
-  blocking: int,
+  blocking: flag,
   reviewed_ms: nint,
 });
 
@@ -383,6 +385,13 @@ const StateRow = z.object({
   balance_ms: nint,
 });
 export type ExecutorStateRow = z.infer<typeof StateRow>;
+
+/**
+ * Sums computed in SQL, with how many summed values were not integers: SQLite adds text as 0, so
+ * a corrupted row would otherwise vanish into the sum instead of being reported.
+ */
+const OrderSum = z.object({ n: nint, non_integer: z.literal(0).nullable() });
+const FillSum = z.object({ ticker: z.string(), s: int, non_integer: z.literal(0) });
 
 export const WORKING_STATES = "('pending', 'resting', 'partially_filled')";
 
@@ -507,17 +516,18 @@ export class Journal {
    * to have filled beyond the fills journaled for them: sold at the exchange, not yet in the position.
    */
   unsettledSells(ticker: string, side: string, sinceMs: number): number {
-    return (
-      this.#sql
-        .exec<{ n: number | null }>(
-          `SELECT SUM(MAX(reported_filled - fill_sum, 0)) AS n FROM orders
-         WHERE ticker = ? AND side = ? AND action = 'sell' AND created_ms >= ?`,
-          ticker,
-          side,
-          sinceMs,
-        )
-        .one().n ?? 0
+    const r = readRow(
+      this.#sql,
+      "orders",
+      OrderSum,
+      `SELECT SUM(MAX(reported_filled - fill_sum, 0)) AS n,
+         SUM(typeof(reported_filled) <> 'integer' OR typeof(fill_sum) <> 'integer') AS non_integer FROM orders
+       WHERE ticker = ? AND side = ? AND action = 'sell' AND created_ms >= ?`,
+      ticker,
+      side,
+      sinceMs,
     );
+    return r?.n ?? 0;
   }
 
   countWorking(ticker: string): number {
@@ -596,12 +606,13 @@ export class Journal {
 
   /** Sum of fill deltas per ticker (the position the journal's fills explain). */
   fillSums(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const r of this.#sql.exec<{ ticker: string; s: number }>(
-      "SELECT ticker, SUM(yes_delta) AS s FROM fills GROUP BY ticker",
-    ))
-      out.set(r.ticker, r.s);
-    return out;
+    const rows = readRows(
+      this.#sql,
+      "fills",
+      FillSum,
+      "SELECT ticker, SUM(yes_delta) AS s, SUM(typeof(yes_delta) <> 'integer') AS non_integer FROM fills GROUP BY ticker",
+    );
+    return new Map(rows.map((r) => [r.ticker, r.s]));
   }
 
   fillsSince(sinceMs: number, limit: number): Fill[] {

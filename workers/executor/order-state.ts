@@ -24,9 +24,13 @@
  *   the order (a create answer, a 409 on a resend, a report, a fill), and a later sighting revives
  *   it (a resend refused for another reason after the first attempt got through; a lookup that ran
  *   ahead of the exchange's order list): the exchange's view wins.
+ * - An event whose numbers no exchange report has (a count that is not an integer in
+ *   [0, MAX_COUNT], money past MAX_MONEY, a time that is not an integer) is refused: the order
+ *   comes back unchanged with a `bad_event` anomaly, so the journal never stores it.
  */
 import type { CountUnits, MoneyMicros, Order, OrderState } from "../../shared/domain.ts";
 import { TERMINAL_STATES } from "../../shared/domain.ts";
+import { MAX_COUNT, MAX_MONEY } from "../../shared/kalshi/units.ts";
 
 /** The exchange's report of an order (a `user_order` message or a REST `Order`). */
 export interface OrderReport {
@@ -68,8 +72,32 @@ export interface OrderRecord extends Order {
 
 /** Anything the fold noticed that should not happen (reported, never thrown). */
 export interface Anomaly {
-  kind: "overfill" | "order_id_changed";
+  kind: "overfill" | "order_id_changed" | "bad_event";
   detail: string;
+}
+
+/** Why an event carries numbers no exchange report (nor the bot's own resize) has, or null. */
+function badNumbers(e: OrderEvent): string | null {
+  const counts: [string, number][] =
+    e.kind === "created" || e.kind === "report"
+      ? [
+          ["filled", e.filled],
+          ["remaining", e.remaining],
+        ]
+      : e.kind === "fill" || e.kind === "resized"
+        ? [["count", e.count]]
+        : [];
+  for (const [name, v] of counts)
+    if (!(Number.isSafeInteger(v) && v >= 0 && v <= MAX_COUNT))
+      return `${e.kind} ${name} ${v} is not a count`;
+  if (e.kind === "fill")
+    for (const [name, v] of [
+      ["fee", e.fee],
+      ["cost", e.cost],
+    ] as const)
+      if (!(Number.isSafeInteger(v) && Math.abs(v) <= MAX_MONEY)) return `fill ${name} ${v} is not money`;
+  if (!Number.isSafeInteger(e.atMs)) return `${e.kind} atMs ${e.atMs} is not a time`;
+  return null;
 }
 
 export function isTerminal(s: OrderState): boolean {
@@ -85,6 +113,8 @@ export function applyOrderEvent(
   o: OrderRecord,
   e: OrderEvent,
 ): { order: OrderRecord; anomaly: Anomaly | null } {
+  const bad = badNumbers(e);
+  if (bad !== null) return { order: o, anomaly: { kind: "bad_event", detail: bad } };
   let anomaly: Anomaly | null = null;
   const next: OrderRecord = { ...o };
   const terminal = isTerminal(o.state);

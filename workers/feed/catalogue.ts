@@ -11,6 +11,7 @@
  * Wire shapes stay in shared/kalshi; callers see domain types. Called by the account object's
  * universe and cross-check jobs, never by the heartbeat.
  */
+import { MAX_BID_PRICE, MIN_BID_PRICE } from "../../shared/book/order-book.ts";
 import type { FeeParams, FeeType, MarketInfo, MarketStatus, TopOfBook } from "../../shared/domain.ts";
 import { FEE_TYPES, MARKET_STATUSES, multiplierToPpm } from "../../shared/domain.ts";
 import type { KalshiRestClient, Result } from "../../shared/kalshi/rest-client.ts";
@@ -51,17 +52,23 @@ function isFeeType(s: string): s is FeeType {
   return (FEE_TYPES as readonly string[]).includes(s);
 }
 
+/** A price a bid can rest at: Kalshi never rests one at $0 or $1. */
+function isRestingBid(p: number): boolean {
+  return p >= MIN_BID_PRICE && p <= MAX_BID_PRICE;
+}
+
 /**
  * Wire `Market` -> domain `MarketInfo` without series or fees (resolved later for the watched
- * markets), or a reason it cannot be used. A $0 bid means no bid; the NO bid is the complement of
- * the YES ask and rests in the YES ask's size.
+ * markets), or a reason it cannot be used. A $0 (or $1) bid means no bid; the NO bid is the
+ * complement of the YES ask and rests in the YES ask's size.
  */
 export function marketInfoOf(m: Market): { info: MarketInfo; waiverUntilMs: number | null } | string {
   const c = toMarketInfo(m);
   if (!c.ok) return c.error;
   const v = c.value;
   if (!isMarketStatus(v.status)) return `unknown status ${JSON.stringify(v.status)}`;
-  const noBid = v.yesAsk > 0 && v.yesAsk < PRICE_SCALE ? PRICE_SCALE - v.yesAsk : null;
+  const noBid = isRestingBid(v.yesAsk) ? PRICE_SCALE - v.yesAsk : null;
+  const yesBid = isRestingBid(v.yesBid) ? v.yesBid : null;
   const info: MarketInfo = {
     ticker: v.ticker,
     eventTicker: v.eventTicker,
@@ -73,8 +80,8 @@ export function marketInfoOf(m: Market): { info: MarketInfo; waiverUntilMs: numb
     exchangeIndex: v.exchangeIndex,
     volume24h: v.volume24h,
     top: {
-      yesBid: v.yesBid > 0 ? v.yesBid : null,
-      yesBidSize: v.yesBid > 0 ? v.yesBidSize : 0,
+      yesBid,
+      yesBidSize: yesBid === null ? 0 : v.yesBidSize,
       noBid,
       noBidSize: noBid === null ? 0 : v.yesAskSize,
     },
@@ -85,10 +92,15 @@ export function marketInfoOf(m: Market): { info: MarketInfo; waiverUntilMs: numb
   return { info, waiverUntilMs: v.feeWaiverExpirationMs };
 }
 
-/** Best bid of each leg from a REST book (NO in NO-leg prices), or null if a level does not parse. */
+/**
+ * Best bid of each leg from a REST book (NO in NO-leg prices), or null if a level does not parse
+ * or lies at $0 or $1, where no bid rests (a book that lists one is not trusted).
+ */
 export function topOfRestBook(book: OrderbookFp): TopOfBook | null {
   const c = toOrderbookLevels(book);
   if (!c.ok) return null;
+  const levels = [...c.value.yesBids, ...c.value.noBids];
+  if (!levels.every(([price, size]) => size === 0 || isRestingBid(price))) return null;
   // Levels come sorted best first; a zero-size level is no bid.
   const yes = c.value.yesBids.find(([, size]) => size > 0);
   const no = c.value.noBids.find(([, size]) => size > 0);

@@ -31,17 +31,20 @@ export function lazySigner(keyId: string, pem: string): RequestSigner {
   };
 }
 
+/** What an error code looks like (`authentication_error`, `INCORRECT_API_KEY_SIGNATURE`). */
+const CODE_SHAPE = /^[A-Za-z0-9_.-]{1,64}$/;
+
 /**
  * Kalshi's error code from a refused upgrade's body. The 401 body wraps a gRPC status whose
  * detail names the cause (`... desc = INCORRECT_API_KEY_SIGNATURE`): that name is more useful
- * to the operator than the generic `authentication_error`, so it wins when present.
+ * to the operator than the generic `authentication_error`, so it wins when present. Only a
+ * code-shaped value is taken: the code goes into the status message, so the body must not.
  */
 export function refusalCode(bodyText: string): string | undefined {
   const parsed = parseKalshiErrorBody(bodyText);
   const detail = parsed?.details ?? "";
   const m = /desc = ([A-Z][A-Z0-9_]+)/.exec(detail) ?? /\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\b/.exec(detail);
-  if (m?.[1]) return m[1];
-  return parsed?.code ? parsed.code : undefined;
+  return [m?.[1], parsed?.code].find((c) => c !== undefined && CODE_SHAPE.test(c));
 }
 
 /** Opens and accepts a WebSocket with the given headers; never throws. */

@@ -1,7 +1,8 @@
 /**
  * One Kalshi WebSocket session: owns command ids (unique per session, from 1), matches
  * replies (`subscribed`, `ok`, `unsubscribed`, `error`, or the snapshots answering
- * `get_snapshot`) to the command that caused them, and gives each command a deadline.
+ * `get_snapshot`) to the command that caused them, by id and by the reply types that command
+ * can get, and gives each command a deadline.
  * Every text frame goes first to `handlers.onFrame` (the book hot path); the session only
  * JSON-parses frames that carry an `"id"` key or an `"error"`, so deltas are parsed once, by
  * the book. An `error` frame no pending command claims (Kalshi sends subscription-scoped ones,
@@ -80,6 +81,25 @@ function defaultTimer(fn: () => void, ms: number): () => void {
 }
 
 const SAMPLE_LENGTH = 200;
+
+/**
+ * The reply types Kalshi answers each command with: `subscribed` per channel, `unsubscribed`, `ok`
+ * with the ticker list or the subscription list, and the fresh `orderbook_snapshot`s a
+ * `get_snapshot` asks for (https://docs.kalshi.com/websockets/websocket-connection); an `error`
+ * answers any command. A frame of another type carrying a pending command's id is not its reply.
+ * Commands not listed take any.
+ */
+const REPLY_TYPES: Readonly<Record<string, readonly string[]>> = {
+  subscribe: ["subscribed"],
+  unsubscribe: ["unsubscribed"],
+  update_subscription: ["ok", "orderbook_snapshot"],
+  list_subscriptions: ["ok"],
+};
+
+function answers(cmd: string, type: string): boolean {
+  const types = Object.hasOwn(REPLY_TYPES, cmd) ? REPLY_TYPES[cmd] : undefined;
+  return types === undefined || types.includes(type);
+}
 
 /** A reply frame; an `error` frame may lack the id (0 then: it answers no command). */
 function asReply(v: unknown): ReplyFrame | null {
@@ -161,7 +181,7 @@ export class KalshiSession {
     try {
       if (this.#handlers.onFrame(text) === false) return;
     } catch (err) {
-      this.#handlers.onHandlerError?.(err);
+      this.#reportHandlerError(err);
     }
     // Replies carry a top-level "id"; data frames only carry "market_id"/"trade_id"-style keys.
     // Subscription-scoped errors may carry no id; "error" cannot occur in a delta (tickers are upper-case).
@@ -190,7 +210,8 @@ export class KalshiSession {
       this.#safe(() => this.#handlers.onServerError?.(e));
       return;
     }
-    if (this.#pending.has(reply.id)) this.#settle(reply.id, { ok: true, reply });
+    const p = this.#pending.get(reply.id);
+    if (p !== undefined && answers(p.cmd, reply.type)) this.#settle(reply.id, { ok: true, reply });
   }
 
   /** The socket closed (or errored): settle everything once and tell the owner. */
@@ -223,16 +244,35 @@ export class KalshiSession {
     try {
       fn();
     } catch (err) {
+      this.#reportHandlerError(err);
+    }
+  }
+
+  /** A failing error reporter must not turn a handled frame into a thrown one. */
+  #reportHandlerError(err: unknown): void {
+    try {
       this.#handlers.onHandlerError?.(err);
+    } catch {
+      // nothing left to tell
     }
   }
 }
 
-/** Wires a real (accepted) WebSocket's events into a session. */
+/**
+ * Wires a real (accepted) WebSocket's events into a session. Kalshi sends text frames; a binary
+ * one is decoded as UTF-8 and handled in its place in the stream (the frame handler drops it if
+ * it is not a frame). Binary frames are asked for as ArrayBuffers: the standard default is a Blob,
+ * which can only be read asynchronously, out of order, and which `TextDecoder` refuses.
+ */
 export function bindSocket(ws: WebSocket, session: KalshiSession): void {
+  ws.binaryType = "arraybuffer";
+  const decoder = new TextDecoder();
   ws.addEventListener("message", (ev) => {
-    if (typeof ev.data === "string") session.handleText(ev.data);
-    else session.handleText(new TextDecoder().decode(ev.data as ArrayBuffer));
+    const data: unknown = ev.data;
+    if (typeof data === "string") session.handleText(data);
+    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data))
+      session.handleText(decoder.decode(data));
+    else session.handleText("<unreadable binary frame>");
   });
   ws.addEventListener("close", (ev) => session.handleClose(ev.code, ev.reason));
   ws.addEventListener("error", () => session.handleClose(1006, "socket error"));
