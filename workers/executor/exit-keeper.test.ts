@@ -150,6 +150,35 @@ describe("planExits: the stop", () => {
   });
 });
 
+describe("planExits: the take-profit price reached with no take-profit working", () => {
+  it.each([
+    { name: "sells at the bid when the bid is at the target", bid: 7_000, exits: true },
+    { name: "sells at the bid when the bid is above the target", bid: 7_300, exits: true },
+    { name: "places the take-profit when the bid is one unit below the target", bid: 6_999, exits: false },
+  ])("$name", ({ bid, exits }) => {
+    const a = planExits(view({ top: top(bid) }));
+    if (exits)
+      expect(a).toEqual([
+        { kind: "set_state", state: { mode: "exiting", reason: "take_profit", sinceMs: NOW, attempts: 0 } },
+        { kind: "set_state", state: { mode: "exiting", reason: "take_profit", sinceMs: NOW, attempts: 1 } },
+        // (this view's price rule: the bid less one step per attempt)
+        { kind: "exit_ioc", price: bid - 100, count: 1_000, attempt: 1, reason: "take_profit" },
+      ]);
+    else expect(kinds(a)).toEqual(["place_take_profit"]);
+  });
+
+  it("leaves a working take-profit to fill when the bid reaches it", () => {
+    expect(planExits(view({ top: top(7_000), working: [tp()] }))).toEqual([]);
+  });
+
+  it("does not act on a top it cannot trust", () => {
+    expect(kinds(planExits(view({ top: top(7_500), topSource: "none" })))).toEqual([
+      "fetch_rest_top",
+      "place_take_profit",
+    ]);
+  });
+});
+
 describe("planExits: the take-profit while protecting", () => {
   it("places a take-profit for the whole position when none works", () => {
     expect(planExits(view())).toEqual([
@@ -421,10 +450,12 @@ describe("planExits: properties over random views", () => {
         fc.pre(v.state.mode === "protect" && v.exitRequest === null);
         const a = planExits(v);
         const bid = v.top === null ? null : v.position.side === "yes" ? v.top.yesBid : v.top.noBid;
-        const hit = v.topSource !== "none" && bid !== null && bid <= v.plan.stop;
+        const usable = v.topSource !== "none" && bid !== null;
+        const hit = usable && bid <= v.plan.stop;
+        const target = usable && bid >= v.plan.takeProfit && v.working.length === 0;
         const set = a.find((x) => x.kind === "set_state");
-        expect(set !== undefined).toBe(hit);
-        if (set) expect(set.state.reason).toBe("stop");
+        expect(set !== undefined).toBe(hit || target);
+        if (set) expect(set.state.reason).toBe(hit ? "stop" : "take_profit");
       }),
       runs(300),
     );

@@ -9,7 +9,8 @@
  * - `protect`: place the take-profit if none works, resize it to the position after partial
  *   fills (up with an amend, down with a decrease), re-place it when it expires or the exchange
  *   cancelled it; watch the stop.
- * - `exiting` (stop hit, timeout, pre-close, deactivation, flatten): one-cancels-other. First
+ * - `exiting` (stop hit, timeout, pre-close, deactivation, flatten, or the take-profit price
+ *   reached while no take-profit works): one-cancels-other. First
  *   every working take-profit is cancelled, and nothing else goes out until none works; then one
  *   immediate-or-cancel exit for the whole position at a bounded price, retried wider per attempt
  *   until flat. Once exiting, a position does not go back to protect.
@@ -95,17 +96,22 @@ export function planExits(v: ExitView): ExitAction[] {
   // What the exchange holds as far as anything has told us: every new or grown exit is sized to it.
   const held = Math.max(0, p.contracts - (v.unsettled ?? 0));
   const bid = v.top === null ? null : bidOf(v.top, p.side);
+  const tps = v.working.filter((o) => o.purpose === "take_profit");
+  const exits = v.working.filter((o) => o.purpose !== "take_profit");
   let state = v.state;
   if (state.mode === "protect") {
-    const stopHit = bid !== null && v.topSource !== "none" && bid <= v.plan.stop;
-    const reason: ExitReason | null = v.exitRequest ?? (stopHit ? "stop" : null);
+    const usable = bid !== null && v.topSource !== "none";
+    const stopHit = usable && bid <= v.plan.stop;
+    // The target reached with no take-profit on the book (cancelled by a pause, refused as a
+    // post-only cross, not yet placed): a resting take-profit would have filled, and a new one
+    // would be refused, so the position is sold at the bid instead of waiting unprotected.
+    const targetHit = usable && tps.length === 0 && exits.length === 0 && bid >= v.plan.takeProfit;
+    const reason: ExitReason | null = v.exitRequest ?? (stopHit ? "stop" : targetHit ? "take_profit" : null);
     if (reason !== null) {
       state = { mode: "exiting", reason, sinceMs: v.nowMs, attempts: 0 };
       out.push({ kind: "set_state", state });
     }
   }
-  const tps = v.working.filter((o) => o.purpose === "take_profit");
-  const exits = v.working.filter((o) => o.purpose !== "take_profit");
   if (state.mode === "exiting") {
     // One-cancels-other: no exit while any take-profit may still fill.
     for (const tp of tps)
