@@ -468,6 +468,40 @@ describe("exits against the simulator", () => {
   });
 });
 
+describe("a market that settles under a held position", () => {
+  it.each([
+    { result: "yes", value: 10_000 },
+    { result: "no", value: 0 },
+  ] as const)(
+    "closes it at the settlement value ($result) with reason settled, and nothing to review",
+    async ({ result, value }) => {
+      const t = setup(`exits-settled-${result}`);
+      await t.boot();
+      await t.openPosition(100);
+      const before = await t.held();
+      const fees = before?.position.fees ?? -1;
+      expect(fees).toBeGreaterThanOrEqual(0);
+
+      await control.closeMarket(t.ticker);
+      await control.determineMarket(t.ticker, result);
+      await control.settleMarket(t.ticker);
+      await t.quiesce();
+      await t.job("reconcile");
+      await t.quiesce();
+
+      expect(await t.simPosition()).toBe(0);
+      expect(await t.held()).toBeNull();
+      const [trip, ...more] = await t.roundTrips();
+      expect(more).toEqual([]);
+      // One contract bought at $0.50, paid $1 or nothing: P&L is that less the entry's fees.
+      expect(trip).toMatchObject({ reason: "settled", contracts: 100, avgEntry: ENTRY, avgExit: value });
+      expect(trip?.pnl).toBe((value - ENTRY) * 100 - fees);
+      const diffs = await t.inObj((a) => a.orders.journal.diffs(10).filter((d) => d.ticker === t.ticker));
+      expect(diffs).toEqual([]);
+    },
+  );
+});
+
 describe("reconciliation adopts what was done behind the bot's back", () => {
   it("an order placed directly over REST is journaled as external and blocks entries until reviewed", async () => {
     const t = setup("recon-external-order");

@@ -41,7 +41,7 @@ import type { Failure } from "../../shared/kalshi/errors.ts";
 import type { Priority } from "../../shared/kalshi/rate-limiter.ts";
 import type { KalshiRestClient, Result, WriteResult } from "../../shared/kalshi/rest-client.ts";
 import type { CreateOrderV2Request, Order as WireOrder } from "../../shared/kalshi/rest-schemas.ts";
-import { toBalance, toFill, toOrderInfo, toPosition } from "../../shared/kalshi/rest-schemas.ts";
+import { toBalance, toFill, toOrderInfo, toPosition, toSettlement } from "../../shared/kalshi/rest-schemas.ts";
 import { snapForBuy, snapForSell } from "../../shared/kalshi/tick-grid.ts";
 import { formatCount, formatPrice, PRICE_SCALE, parseCount } from "../../shared/kalshi/units.ts";
 import type { FillEvent, UserOrderUpdate } from "../../shared/kalshi/ws-messages.ts";
@@ -68,6 +68,7 @@ export type OrderRest = Pick<
   | "getBalance"
   | "getOrderbook"
   | "getUserDataTimestamp"
+  | "listSettlements"
 >;
 
 /** Order groups, as the account object adapts them from the REST client. */
@@ -1152,6 +1153,8 @@ export class OrderPath {
     const localPos = new Map<string, number>();
     for (const h of this.#j.positions()) localPos.set(h.position.ticker, signedContracts(h.position));
     for (const d of positionDiffs(localPos, remotePos)) {
+      // A market that settled took the position away: close it at the settlement, not a difference.
+      if (d.remote === 0 && (await this.#settledAway(d.ticker))) continue;
       this.#adoptPosition(d.ticker, d.remote, now);
       const kind =
         d.local === 0
@@ -1323,6 +1326,35 @@ export class OrderPath {
     );
     this.#refreshHeld(ticker);
     if (!held) this.#d.onEvent({ kind: "position_opened", position });
+  }
+
+  /**
+   * A held position the exchange no longer shows: did its market settle? Kalshi's settlements list
+   * (`GET /portfolio/settlements`) names the result and what the position paid; a settlement of
+   * the market closes it at that value with reason `settled`. False when none is found (or the
+   * list cannot be read): the caller treats it as closed remotely.
+   */
+  async #settledAway(ticker: string): Promise<boolean> {
+    const held = this.#j.position(ticker);
+    if (!held) return false;
+    const r = await this.#d.rest.listSettlements({ ticker });
+    if (!r.ok) return false;
+    const found = r.value
+      .map((w) => toSettlement(w))
+      .flatMap((c) => (c.ok ? [c.value] : []))
+      // A market settles once; a settlement of it means the position went with it.
+      .filter((x) => x.ticker === ticker)
+      .sort((a, b) => b.settledTimeMs - a.settledTimeMs)[0];
+    if (!found) return false;
+    // The YES value: from the result when it is yes or no; otherwise from what the position was paid.
+    const p = held.position;
+    const paid = p.contracts > 0 ? Math.round(found.revenue / p.contracts) : 0;
+    const leg = Math.max(0, Math.min(PRICE_SCALE, paid));
+    const yesValue =
+      found.result === "yes" ? PRICE_SCALE : found.result === "no" ? 0 : p.side === "yes" ? leg : PRICE_SCALE - leg;
+    this.settleMarket(ticker, yesValue, found.fee);
+    this.#d.log("position.settled", { ticker, result: found.result, yesValue });
+    return true;
   }
 
   /** A settled market: close what is left at its settlement value. */
