@@ -14,6 +14,14 @@ import { readSimTestKeys } from "./sim/keys/index.ts";
 // (shared/environment.ts refuses `sim` without them).
 const simKeys = readSimTestKeys();
 
+function soakNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number >= 0, not ${raw}`);
+  return n;
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -51,6 +59,15 @@ export default defineConfig({
           ],
           include: ["**/*.worker.test.ts"],
           exclude: ["**/node_modules/**"],
+          // One simulator and one history server serve every file, and the end-to-end tests reset
+          // them: files must not run side by side, whatever the machine's core count.
+          fileParallelism: false,
+          // The fault campaign's seed and length (`npm run soak -- --seed N --minutes M`); the
+          // short run in `npm test` uses seed 1.
+          provide: {
+            soakSeed: soakNumber("SOAK_SEED", 1),
+            soakMinutes: soakNumber("SOAK_MINUTES", 0),
+          },
           testTimeout: 30_000,
         },
       },

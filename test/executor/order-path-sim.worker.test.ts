@@ -12,12 +12,10 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Intent } from "../../shared/domain.ts";
-import type { KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
 import { snapForBuy } from "../../shared/kalshi/tick-grid.ts";
 import { SimControlClient } from "../../sim/control-client.ts";
 import type { OrderRequestRecord } from "../../sim/server/faults.ts";
-import { lazySigner, restClientFor } from "../../workers/feed/feed-adapters.ts";
-import { accountHarness, simRestBase } from "../support/account-harness.ts";
+import { accountHarness, hangingCreates } from "../support/account-harness.ts";
 
 const control = new SimControlClient(env.KALSHI_SIM_URL);
 const CREATE_PATH = "/portfolio/events/orders";
@@ -176,21 +174,3 @@ describe("one intent, one order, whatever happens to the create", () => {
     expect((await control.orders()).filter((x) => x.client_order_id === cid)).toHaveLength(1);
   });
 });
-
-/** A REST client whose creates reach the simulator but whose answers never come back (the instance "dies"). */
-function hangingCreates(): KalshiRestClient {
-  const real = restClientFor(simRestBase(), lazySigner(env.KALSHI_KEY_ID, env.KALSHI_PRIVATE_KEY), {
-    timeoutMs: 1_500,
-  });
-  return new Proxy(real, {
-    get(target, prop, receiver) {
-      if (prop === "createOrder")
-        return (...args: Parameters<KalshiRestClient["createOrder"]>) => {
-          void target.createOrder(...args);
-          return new Promise(() => {});
-        };
-      const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
-}

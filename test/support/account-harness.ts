@@ -8,6 +8,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { resolveTarget } from "../../shared/environment.ts";
+import type { KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
 import type { Account, AccountDeps } from "../../workers/account/account.ts";
 import { type AccountObject, INTERNALS } from "../../workers/account/account-object.ts";
 import { lazySigner, restClientFor } from "../../workers/feed/feed-adapters.ts";
@@ -112,3 +113,24 @@ export function accountHarness(name: string, opts: HarnessOptions = {}) {
 }
 
 export type AccountHarness = ReturnType<typeof accountHarness>;
+
+/**
+ * A REST client whose order creates reach the simulator but whose answers never come back: the
+ * instance using it "dies" between the journal write and the answer. Everything else is real.
+ */
+export function hangingCreates(timeoutMs = 1_500): KalshiRestClient {
+  const real = restClientFor(simRestBase(), lazySigner(env.KALSHI_KEY_ID, env.KALSHI_PRIVATE_KEY), {
+    timeoutMs,
+  });
+  return new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop === "createOrder")
+        return (...args: Parameters<KalshiRestClient["createOrder"]>) => {
+          void target.createOrder(...args);
+          return new Promise(() => {});
+        };
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
