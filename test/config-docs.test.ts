@@ -17,7 +17,8 @@ const doc = readFileSync(new URL("../docs/configuration.md", import.meta.url), "
 const rows = new Map<string, string>();
 for (const line of doc.split("\n")) {
   const match = /^\| `([\w.]+)` \| ([^|]*) \|/.exec(line);
-  if (match) rows.set(match[1]!, match[2]!.trim());
+  const [, path, value] = match ?? [];
+  if (path !== undefined && value !== undefined) rows.set(path, value.trim());
 }
 
 describe("docs/configuration.md", () => {
