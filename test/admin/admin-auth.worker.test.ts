@@ -7,6 +7,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { checkBearer } from "../../workers/admin/auth.ts";
 import { adminEnv, app, call, json, TOKEN } from "./admin-support.ts";
 
 const e = adminEnv("auth");
@@ -144,6 +145,26 @@ describe("the admin API's doors", () => {
   it("marks API answers uncacheable", async () => {
     const res = await call(e, "/api/outbox");
     expect(res.headers.get("cache-control")).toBe("no-store");
+  });
+});
+
+describe("the bearer check", () => {
+  // Regression: TextEncoder turned a lone surrogate into U+FFFD before hashing, so the header
+  // "Bearer \uD800" passed for the token "\uFFFD".
+  it.each<[string, string, string, string]>([
+    ["a lone high surrogate presented for U+FFFD", "invalid", "Bearer \uD800", "\uFFFD"],
+    ["a lone low surrogate presented for U+FFFD", "invalid", "Bearer \uDC00", "\uFFFD"],
+    [
+      "a reversed surrogate pair presented for two U+FFFD",
+      "invalid",
+      "Bearer a\uDE00\uD83Db",
+      "a\uFFFD\uFFFDb",
+    ],
+    ["a surrogate pair presented for two U+FFFD", "invalid", "Bearer \uD83D\uDE00", "\uFFFD\uFFFD"],
+    ["a surrogate pair presented for itself", "ok", "Bearer \uD83D\uDE00", "\uD83D\uDE00"],
+    ["a configured token with a lone surrogate", "unconfigured", "Bearer x\uD800", "x\uD800"],
+  ])("answers %s: %s", async (_what, verdict, header, expected) => {
+    expect(await checkBearer(header, expected)).toBe(verdict);
   });
 });
 

@@ -1,12 +1,12 @@
 /**
  * The admin edge's pure pieces, in Node: money, price and count strings beside the integer units
- * (exact, never rounded), the equity series and its chart from account snapshots as history
- * stores them, the recent events merged from three tables, and the panels rendered from them
+ * (exact, never rounded), the equity series (the account's equity marks, thinned) and its chart,
+ * the recent events merged from three tables, and the panels rendered from them
  * (each book by its own `fresh` field; operator text escaped).
  */
 import { describe, expect, it } from "vitest";
 import { BookRow, duration } from "../../workers/admin/dashboard.tsx";
-import { chartOf, equitySeries, recentEvents } from "../../workers/admin/dashboard-data.ts";
+import { chartOf, EQUITY_POINTS, recentEvents, thinSeries } from "../../workers/admin/dashboard-data.ts";
 import {
   contracts,
   dollars,
@@ -15,7 +15,7 @@ import {
   priceDollars,
 } from "../../workers/admin/present.ts";
 import type { HistoryRow } from "../../workers/history/rows.ts";
-import { alertRow, reconDiffRow, riskEventRow, snapshotRow } from "../../workers/history/rows.ts";
+import { alertRow, reconDiffRow, riskEventRow } from "../../workers/history/rows.ts";
 
 const T0 = 1_795_000_000_000;
 
@@ -123,31 +123,28 @@ describe("human strings beside the integer units", () => {
 });
 
 describe("the equity series and its chart", () => {
-  const snap = (atMs: number, cash: number, portfolioValue: number) =>
-    item(
-      snapshotRow("sim:default", {
-        takenMs: atMs,
-        cash,
-        portfolioValue,
-        exposure: 0,
-        realizedToday: 0,
-        unrealized: 0,
-        openPositions: 0,
-        openOrders: 0,
-        tradingState: "active",
-      }),
-    );
+  /** `n` marks one minute apart, equity = index. */
+  const marks = (n: number) => Array.from({ length: n }, (_, i) => ({ atMs: T0 + i * 60_000, equity: i }));
 
-  it("sums cash and positions per snapshot, oldest first, skipping rows that are not snapshots", () => {
-    const series = equitySeries([
-      snap(T0 + 600_000, 100_000_000, 5_000_000),
-      { atMs: T0 + 300_000, row: { cash: "bad" } },
-      snap(T0, 100_000_000, 0),
-    ]);
-    expect(series).toEqual([
-      { atMs: T0, equity: 100_000_000 },
-      { atMs: T0 + 600_000, equity: 105_000_000 },
-    ]);
+  it.each([
+    ["fewer points than the limit", 10, 300, 10],
+    ["exactly the limit", 300, 300, 300],
+    ["one point over the limit", 301, 300, 300],
+    ["a week of minute marks", 10_080, EQUITY_POINTS, EQUITY_POINTS],
+  ])("keeps %s within the chart's limit, first and last kept", (_what, n, max, kept) => {
+    const series = marks(n);
+    const thin = thinSeries(series, max);
+    expect(thin.length).toBe(kept);
+    expect(thin[0]).toEqual(series[0]);
+    expect(thin.at(-1)).toEqual(series.at(-1));
+    // Oldest first, no point repeated.
+    expect(thin.every((p, i) => i === 0 || p.atMs > (thin[i - 1]?.atMs ?? 0))).toBe(true);
+  });
+
+  it("spaces the kept points evenly by index", () => {
+    expect(thinSeries(marks(9), 3).map((p) => p.equity)).toEqual([0, 4, 8]);
+    expect(thinSeries(marks(5), 1).map((p) => p.equity)).toEqual([4]);
+    expect(thinSeries(marks(5), 0)).toEqual([]);
   });
 
   it("draws the highest equity at the top and the lowest at the bottom, oldest at the left", () => {

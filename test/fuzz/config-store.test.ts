@@ -162,7 +162,7 @@ describe("ConfigStore.update under arbitrary patches", () => {
   it.each([
     ['{"feed":{"constructor":1}}', "feed.constructor: unknown setting"],
     ['{"toString":"x"}', "toString: unknown setting"],
-    ['{"strategy":{"exits":{"hasOwnProperty":{}}}}', "strategy.exits: Unrecognized key"],
+    ['{"strategy":{"exits":{"hasOwnProperty":{}}}}', "strategy.exits.hasOwnProperty: unknown setting"],
     ['{"":1}', '"": unknown setting'],
     ['{"report":{"__proto__":{"to":["x@example.com"]}}}', "report"],
   ])("refuses %s (%s) and stores nothing", (text, error) => {

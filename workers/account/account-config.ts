@@ -88,9 +88,21 @@ export function deepMerge(base: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** zod issues as field errors (`strategy.takeProfitPoints: Number must be ...`). */
+/**
+ * zod issues as field errors (`strategy.takeProfitPoints: Number must be ...`). A strict section's
+ * unknown keys are one issue at the section's path; each becomes its own error at the key's full
+ * path (`risk.maxOrderCountt: unknown setting`), as an unknown key of a non-strict section is.
+ */
 export function fieldErrors(err: z.ZodError): FieldError[] {
-  return err.issues.map((i) => ({ path: i.path.join(".") || "(root)", message: i.message }));
+  return err.issues.flatMap((i) =>
+    i.code === "unrecognized_keys"
+      ? i.keys.map((k) => ({ path: pathOf([...i.path, k === "" ? '""' : k]), message: "unknown setting" }))
+      : [{ path: pathOf(i.path), message: i.message }],
+  );
+}
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.map(String).join(".") || "(root)";
 }
 
 const Row = z.object({ version: z.number().int(), doc: z.string(), updated_ms: z.number().int() });

@@ -17,12 +17,12 @@
  * `INTERNALS` symbol (symbol-keyed members are not exposed over RPC).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Intent, RoundTrip } from "../../shared/domain.ts";
+import type { Intent, MoneyMicros, RoundTrip } from "../../shared/domain.ts";
 import { resolveTarget, secretsStatus } from "../../shared/environment.ts";
 import { PresigningSigner } from "../../shared/kalshi/presign.ts";
 import { formatCount } from "../../shared/kalshi/units.ts";
 import type { JournalOrder, ReconDiff } from "../executor/journal.ts";
-import type { OrderGroupApi } from "../executor/order-path.ts";
+import type { OrderGroupApi, OrderPath } from "../executor/order-path.ts";
 import { type FrameHandlerBookPortOptions, frameHandlerBookPort } from "../feed/book-port.ts";
 import { MarketCatalogue } from "../feed/catalogue.ts";
 import { lazySigner, restClientFor, signedSocketOpener } from "../feed/feed-adapters.ts";
@@ -41,6 +41,23 @@ import {
 import type { AccountConfig, ConfigUpdate } from "./account-config.ts";
 import type { StoredReport } from "./account-ledger.ts";
 import { sqlHistory } from "./history-recorder.ts";
+
+/** A journal order as RPC hands it out: everything but the create request's raw body. */
+export type OrderView = Omit<JournalOrder, "body">;
+
+/** An equity mark: cash plus positions at marks, in micro-dollars, taken by each `snapshot()`. */
+export interface EquityMark {
+  atMs: number;
+  equity: MoneyMicros;
+}
+
+/**
+ * What `reviewDifference` did: `found: false` for an id the journal never had; otherwise
+ * `reviewed` says whether this call reviewed it (false: reviewed before) and `reviewedMs` when.
+ */
+export type DifferenceReview =
+  | { found: false; reviewed: false; reviewedMs: null }
+  | { found: true; reviewed: boolean; reviewedMs: number };
 
 /** Symbol-keyed test seam: not part of the RPC surface. */
 export const INTERNALS: unique symbol = Symbol("account-internals");
@@ -126,8 +143,33 @@ export class AccountObject extends DurableObject<Env> {
     return this.#account.updateConfig(patch);
   }
 
-  orders(limit = 100, beforeMs?: number): Omit<JournalOrder, "body">[] {
-    return this.#account.orders.journal.recentOrders(clamp(limit), beforeMs).map(({ body: _b, ...o }) => o);
+  orders(limit = 100, beforeMs?: number): OrderView[] {
+    return this.#account.orders.journal.recentOrders(clamp(limit), beforeMs).map(viewOf);
+  }
+
+  /** One order by its intent id (= its `client_order_id`), or null when the journal has none. */
+  order(intentId: string): OrderView | null {
+    const o = this.#account.orders.journal.order(intentId);
+    return o === undefined ? null : viewOf(o);
+  }
+
+  /**
+   * Every order not yet terminal (pending, resting, partially filled), however many, newest
+   * first as `orders()` lists them.
+   */
+  workingOrders(): OrderView[] {
+    return this.#account.orders
+      .workingOrders()
+      .map(viewOf)
+      .sort(
+        (a, b) =>
+          b.createdMs - a.createdMs || (a.intentId < b.intentId ? 1 : a.intentId > b.intentId ? -1 : 0),
+      );
+  }
+
+  /** The account's equity marks with `sinceMs <= atMs < untilMs`, oldest first. */
+  equityMarks(sinceMs: number, untilMs: number): EquityMark[] {
+    return this.#account.ledger.equityMarks(sinceMs, untilMs);
   }
 
   positions(): PositionView[] {
@@ -138,7 +180,7 @@ export class AccountObject extends DurableObject<Env> {
     return this.#account.submitManual(intent);
   }
 
-  async cancelOrder(intentId: string): Promise<{ result: string }> {
+  async cancelOrder(intentId: string): Promise<{ result: Awaited<ReturnType<OrderPath["cancel"]>> }> {
     return { result: await this.#account.orders.cancel(intentId, "operator") };
   }
 
@@ -178,8 +220,15 @@ export class AccountObject extends DurableObject<Env> {
     return this.#account.orders.journal.diffs(200, onlyOpen);
   }
 
-  reviewDifference(id: string): { reviewed: boolean } {
-    return { reviewed: this.#account.orders.journal.reviewDiff(id, Date.now()) };
+  /** Marks a reconciliation difference reviewed (a blocking one stops blocking entries). */
+  reviewDifference(id: string): DifferenceReview {
+    // Read and write with nothing awaited between them: no other call can review it in between.
+    const known = this.#account.differenceReviewedMs(id);
+    if (known === null) return { found: false, reviewed: false, reviewedMs: null };
+    if (known.reviewedMs !== null) return { found: true, reviewed: false, reviewedMs: known.reviewedMs };
+    const now = Date.now();
+    this.#account.orders.journal.reviewDiff(id, now);
+    return { found: true, reviewed: true, reviewedMs: now };
   }
 
   /** One page of history from the object's SQLite (newest first). */
@@ -279,6 +328,10 @@ export class AccountObject extends DurableObject<Env> {
       log,
     };
   }
+}
+
+function viewOf({ body: _body, ...order }: JournalOrder): OrderView {
+  return order;
 }
 
 function clamp(limit: number): number {

@@ -19,6 +19,7 @@
  */
 
 import type { SupabaseClient } from "@supabase/supabase-js";
+import { z } from "zod";
 import type {
   BookView,
   ExitReason,
@@ -90,7 +91,7 @@ import { takeRandom, topsMatch } from "./cross-check.ts";
 import { NOTIFY_SCHEMA, Notifier } from "./notifier.ts";
 import { RISK_SCHEMA, RiskKeeper } from "./risk-keeper.ts";
 import { type JobOutcome, type JobStatus, SCHEDULER_SCHEMA, Scheduler } from "./scheduler.ts";
-import { applySchema } from "./sql-schema.ts";
+import { applySchema, readRow } from "./sql-schema.ts";
 
 export interface AccountDeps {
   sql: SqlStorage;
@@ -183,6 +184,9 @@ export interface AccountStatus {
   jobs: JobStatus[];
   configVersion: number;
 }
+
+/** The one column `differenceReviewedMs` reads from the journal's `recon_diffs`. */
+const ReviewedRow = z.object({ reviewed_ms: z.number().int().nullable() });
 
 /** History rows kept for these log events (the rest only go to the Worker's log). */
 const KEPT_LOG_EVENTS = new Set([
@@ -1351,6 +1355,21 @@ export class Account {
     this.scheduler.setInterval("orderGroups", c.jobs.orderGroupsMs);
     this.scheduler.setInterval("flush", c.history.flushMs);
     this.#refreshGate();
+  }
+
+  /**
+   * When the reconciliation difference `id` was reviewed (`reviewedMs: null` while it is open), or
+   * null when there is no such difference (admin review).
+   */
+  differenceReviewedMs(id: string): { reviewedMs: number | null } | null {
+    const r = readRow(
+      this.#d.sql,
+      "recon_diffs",
+      ReviewedRow,
+      "SELECT reviewed_ms FROM recon_diffs WHERE id = ?",
+      id,
+    );
+    return r === undefined ? null : { reviewedMs: r.reviewed_ms };
   }
 
   /** Round trips closed since `sinceMs`, newest first (admin). */

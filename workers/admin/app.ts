@@ -176,9 +176,10 @@ export function createAdminApp() {
         return c.json({ ok: true, result }, 202);
       case "busy":
         return fail(c, 409, "order_busy", "a request for this order is in flight; try again shortly");
-      default: {
-        const known = (await account.orders(500)).find((o) => o.intentId === id);
-        if (!known) return fail(c, 404, "order_not_found", `no order ${id} in the journal`);
+      case "not_working": {
+        // The journal has no such order, or it is finished (filled, cancelled, expired, rejected).
+        const known = await account.order(id);
+        if (known === null) return fail(c, 404, "order_not_found", `no order ${id} in the journal`);
         return fail(c, 409, "order_not_working", `order ${id} is ${known.state}: nothing to cancel`, {
           state: known.state,
         });
@@ -249,15 +250,12 @@ export function createAdminApp() {
 
   app.post("/api/reconciliation/:id/review", zValidator("param", IdParam, onInvalid), async (c) => {
     const { id } = c.req.valid("param");
-    const account = accountFor(c.env);
-    const { reviewed } = await account.reviewDifference(id);
-    if (reviewed) return c.json({ ok: true, id });
-    const known = (await account.reconciliationDifferences(false)).find((d) => d.id === id);
-    return known
-      ? fail(c, 409, "difference_already_reviewed", `difference ${id} was reviewed already`, {
-          reviewedMs: known.reviewedMs,
-        })
-      : fail(c, 404, "difference_not_found", `no reconciliation difference ${id}`);
+    const r = await accountFor(c.env).reviewDifference(id);
+    if (!r.found) return fail(c, 404, "difference_not_found", `no reconciliation difference ${id}`);
+    if (r.reviewed) return c.json({ ok: true, id, reviewedMs: r.reviewedMs });
+    return fail(c, 409, "difference_already_reviewed", `difference ${id} was reviewed already`, {
+      reviewedMs: r.reviewedMs,
+    });
   });
 
   app.get(

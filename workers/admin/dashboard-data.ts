@@ -1,18 +1,16 @@
 /**
  * Everything one refresh of the dashboard shows, gathered from the account object over typed RPC
- * (`loadDashboard`) and reduced by pure helpers (`equitySeries`, `recentEvents`, `chartOf`) that
+ * (`loadDashboard`) and reduced by pure helpers (`thinSeries`, `recentEvents`, `chartOf`) that
  * the tests call alone. The route `GET /api/dashboard` renders it with `dashboard.tsx`.
  */
-import { TERMINAL_STATES } from "../../shared/domain.ts";
-import { parseMoney } from "../../shared/kalshi/units.ts";
 import type { AccountObject } from "../account/account-object.ts";
 import type { ReconDiff } from "../executor/journal.ts";
-import { AlertRow, type HistoryTable, ReconDiffRow, RiskEventRow, SnapshotRow } from "../history/rows.ts";
+import { AlertRow, type HistoryTable, ReconDiffRow, RiskEventRow } from "../history/rows.ts";
 import { presentOrder, presentPnlDay, presentStatus, type StatusOut } from "./present.ts";
 
 /** How far back the equity chart reaches, and how many points it draws at most. */
 export const EQUITY_WINDOW_MS = 24 * 3_600_000;
-const EQUITY_POINTS = 300;
+export const EQUITY_POINTS = 300;
 const EVENTS_SHOWN = 15;
 
 export interface DashboardEvent {
@@ -45,15 +43,19 @@ interface HistoryItemIn {
   row: unknown;
 }
 
-/** Account snapshots (newest first, as history pages them) as an oldest-first equity series. */
-export function equitySeries(items: readonly HistoryItemIn[]): EquityPoint[] {
-  const out: EquityPoint[] = [];
-  for (const it of items) {
-    const r = SnapshotRow.safeParse(it.row);
-    if (!r.success) continue;
-    out.push({ atMs: it.atMs, equity: parseMoney(r.data.cash) + parseMoney(r.data.portfolio_value) });
+/**
+ * At most `max` points of an oldest-first series, evenly spaced by index, the first and the last
+ * always kept (a 5-minute mark makes 288 a day; more only if snapshots are taken more often).
+ */
+export function thinSeries<T>(series: readonly T[], max = EQUITY_POINTS): T[] {
+  if (series.length <= max) return [...series];
+  if (max < 2) return max < 1 ? [] : series.slice(-1);
+  const out: T[] = [];
+  for (let i = 0; i < max; i++) {
+    const p = series[Math.round((i * (series.length - 1)) / (max - 1))];
+    if (p !== undefined) out.push(p);
   }
-  return out.sort((a, b) => a.atMs - b.atMs);
+  return out;
 }
 
 /** Risk events, alerts and reconciliation differences from history, newest first. */
@@ -163,7 +165,7 @@ export function historyRpc(account: AccountStub): {
 
 async function historyItems(
   account: AccountStub,
-  table: "account_snapshots" | "risk_events" | "alerts" | "recon_diffs",
+  table: "risk_events" | "alerts" | "recon_diffs",
   q: { since?: number; limit: number },
 ): Promise<HistoryItemIn[]> {
   const r = await historyRpc(account).history(table, q);
@@ -172,24 +174,24 @@ async function historyItems(
 
 /** One dashboard refresh: the status and what the panels list beside it. */
 export async function loadDashboard(account: AccountStub, nowMs: number): Promise<DashboardData> {
-  const [status, orders, pnl, snapshots, risk, alerts, diffs, open] = await Promise.all([
+  const [status, working, pnl, marks, risk, alerts, diffs, open] = await Promise.all([
     account.status(),
-    account.orders(500),
+    account.workingOrders(),
     account.pnlByDay(1),
-    historyItems(account, "account_snapshots", { since: nowMs - EQUITY_WINDOW_MS, limit: EQUITY_POINTS }),
+    // The marks `snapshot()` writes beside each account_snapshots row, in exact integers.
+    account.equityMarks(nowMs - EQUITY_WINDOW_MS, nowMs + 1),
     historyItems(account, "risk_events", { limit: EVENTS_SHOWN }),
     historyItems(account, "alerts", { limit: EVENTS_SHOWN }),
     historyItems(account, "recon_diffs", { limit: EVENTS_SHOWN }),
     account.reconciliationDifferences(true),
   ]);
-  const working = orders.filter((o) => !TERMINAL_STATES.has(o.state));
   const latest = pnl[0];
   return {
     nowMs,
     status: presentStatus(status),
     workingOrders: working.map(presentOrder),
     realized: latest === undefined ? null : presentPnlDay(latest),
-    equity: equitySeries(snapshots),
+    equity: thinSeries(marks),
     events: recentEvents(risk, alerts, diffs),
     openDifferences: open,
   };
