@@ -97,13 +97,13 @@ function renderTable(rows: readonly Row[]): string {
 }
 
 function markdownTable(rows: readonly Row[]): string {
-  const escape = (cell: string) => cell.replaceAll("|", "\\|");
+  const escapeCell = (cell: string) => cell.replaceAll("|", "\\|");
   const lines = [
     "| file | result | value | unit | target | status |",
     "| --- | --- | ---: | --- | --- | --- |",
     ...rows.map(
       (r) =>
-        `| ${[r.file, r.name, formatValue(r.value), r.unit, r.target ?? "", status(r)].map(escape).join(" | ")} |`,
+        `| ${[r.file, r.name, formatValue(r.value), r.unit, r.target ?? "", status(r)].map(escapeCell).join(" | ")} |`,
     ),
   ];
   return lines.join("\n");

@@ -17,7 +17,7 @@ const doc = readFileSync(new URL("../docs/configuration.md", import.meta.url), "
 const rows = new Map<string, string>();
 for (const line of doc.split("\n")) {
   const match = /^\| `([\w.]+)` \| ([^|]*) \|/.exec(line);
-  if (match) rows.set(match[1]!, match[2]!.trim());
+  if (match?.[1] !== undefined && match[2] !== undefined) rows.set(match[1], match[2].trim());
 }
 
 describe("docs/configuration.md", () => {
