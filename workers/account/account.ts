@@ -122,6 +122,9 @@ export interface AccountDeps {
   log: (event: string, data?: Record<string, unknown>) => void;
 }
 
+/** Jobs run at once when the account starts, and when a new instance of a running one is built. */
+const START_JOBS = ["universe", "reconcile", "exchange", "limits"] as const;
+
 /** Why the bot cannot trade right now (each with a stable code for the dashboard and alerts). */
 export interface Cause {
   code: string;
@@ -313,6 +316,10 @@ export class Account {
       onEvent: (e) => this.#onPathEvent(e),
     });
     this.#defineJobs();
+    // A new instance of a running account (a deploy, an eviction) knows no market until the
+    // universe job runs, and its held positions get no take-profit without their market's grid:
+    // the jobs start() runs come first, not at their next period.
+    if (this.feed.running) for (const job of START_JOBS) this.scheduler.runSoon(job);
   }
 
   get accountKey(): string {
@@ -364,10 +371,7 @@ export class Account {
       };
     this.feed.start();
     this.orders.markReconcileNeeded();
-    this.scheduler.runSoon("universe");
-    this.scheduler.runSoon("reconcile");
-    this.scheduler.runSoon("exchange");
-    this.scheduler.runSoon("limits");
+    for (const job of START_JOBS) this.scheduler.runSoon(job);
     if (this.#d.presigner) this.#trackAny(this.#d.presigner.refresh());
     this.#refreshGate();
     await this.#d.setAlarm(this.#d.nowMs());
