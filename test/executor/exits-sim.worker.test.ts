@@ -24,6 +24,7 @@ import type { KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
 import { formatCount, formatPrice, parseCount, parseSignedCount } from "../../shared/kalshi/units.ts";
 import { SimControlClient } from "../../sim/control-client.ts";
 import type { OrderRequestRecord } from "../../sim/server/faults.ts";
+import type { Account } from "../../workers/account/account.ts";
 import { lazySigner, restClientFor } from "../../workers/feed/feed-adapters.ts";
 import type { SocketOpener } from "../../workers/feed/ports.ts";
 import { accountHarness, simRestBase } from "../support/account-harness.ts";
@@ -464,6 +465,60 @@ describe("exits against the simulator", () => {
     expect((await t.roundTrips()).map((r) => r.reason)).toEqual(["stop"]);
     // Our own bid was never touched.
     expect((await t.journalOrder(ownBid.intentId))?.state).toBe("resting");
+    await t.expectNeverShort();
+  });
+});
+
+describe("a reconciliation racing an exit", () => {
+  it("does not adopt a position its read saw if the stop sold it while the read was on its way", async () => {
+    const t = setup("reconcile-race");
+    await t.boot();
+    await t.openPosition(100);
+    const ticker = t.ticker;
+
+    // The positions read answers with the exchange as it was (100 held) only after the stop has
+    // fired, filled and been folded: the read is older than the journal when it arrives.
+    let armed = false;
+    let account: Account | undefined;
+    const real = directRest();
+    const racing = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === "getPositions")
+          return async (...args: Parameters<KalshiRestClient["getPositions"]>) => {
+            const read = await target.getPositions(...args);
+            if (!armed || !account) return read;
+            armed = false;
+            await control.tradeThrough(ticker, "ask", ENTRY);
+            for (let i = 0; i < 50 && account.orders.journal.position(ticker); i++) {
+              await account.feed.barrier();
+              await account.orders.settled();
+            }
+            return read;
+          };
+        const v: unknown = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    await t.install({ rest: racing });
+    await t.job("universe");
+    await t.beat();
+    await t.job("reconcile");
+    account = await t.inObj((a) => a);
+    expect(await t.held()).not.toBeNull();
+
+    armed = true;
+    await t.job("reconcile");
+    expect(armed).toBe(false); // the race happened
+    expect(await t.simPosition()).toBe(0);
+    expect(await t.held()).toBeNull();
+    // The next reconciliation reads the exchange as it is now and finds nothing to adopt.
+    await t.job("reconcile");
+    await t.quiesce();
+    expect(await t.held()).toBeNull();
+    expect(await t.simPosition()).toBe(0);
+    expect((await t.roundTrips()).map((r) => r.reason)).toEqual(["stop"]);
+    const diffs = await t.inObj((a) => a.orders.journal.diffs(10).map((d) => d.kind));
+    expect(diffs).toEqual([]);
     await t.expectNeverShort();
   });
 });

@@ -1084,6 +1084,9 @@ export class Account {
       run: async () => {
         const r = await this.orders.reconcile();
         this.#refreshGate();
+        if (r.ok && this.orders.reconcileNeeded)
+          // A position moved while it was read: read again soon (entries wait), not a period later.
+          return { ok: false, error: "a position changed while it was read; reading again" };
         return r.ok
           ? { ok: true, detail: `${r.diffs} differences` }
           : { ok: false, error: r.error ?? "failed" };

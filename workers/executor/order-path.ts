@@ -41,7 +41,13 @@ import type { Failure } from "../../shared/kalshi/errors.ts";
 import type { Priority } from "../../shared/kalshi/rate-limiter.ts";
 import type { KalshiRestClient, Result, WriteResult } from "../../shared/kalshi/rest-client.ts";
 import type { CreateOrderV2Request, Order as WireOrder } from "../../shared/kalshi/rest-schemas.ts";
-import { toBalance, toFill, toOrderInfo, toPosition, toSettlement } from "../../shared/kalshi/rest-schemas.ts";
+import {
+  toBalance,
+  toFill,
+  toOrderInfo,
+  toPosition,
+  toSettlement,
+} from "../../shared/kalshi/rest-schemas.ts";
 import { snapForBuy, snapForSell } from "../../shared/kalshi/tick-grid.ts";
 import { formatCount, formatPrice, PRICE_SCALE, parseCount } from "../../shared/kalshi/units.ts";
 import type { FillEvent, UserOrderUpdate } from "../../shared/kalshi/ws-messages.ts";
@@ -215,6 +221,9 @@ export class OrderPath {
   readonly #j: Journal;
   /** create requests in flight in this isolate (gone after a restart: those rows are then unknown) */
   readonly #inFlight = new Set<string>();
+  /** bumped by every fill folded from the socket; per market, the value at its last one */
+  #fillSeq = 0;
+  readonly #fillSeqOf = new Map<string, number>();
   /** cancel / amend / decrease requests in flight, by intent id */
   readonly #busy = new Map<string, Busy>();
   readonly #restTops = new Map<string, { top: TopOfBook; atMs: number }>();
@@ -529,14 +538,23 @@ export class OrderPath {
     return "sent";
   }
 
-  /** Reads one order over REST and folds the report in. */
-  async #refreshOrder(intentId: string): Promise<void> {
+  /**
+   * Reads one order over REST and folds the report in; with `sizeFromRead` (no amend of ours in
+   * flight) the read's total also sets the journal's count.
+   */
+  async #refreshOrder(intentId: string, sizeFromRead = false): Promise<void> {
     const o = this.#j.order(intentId);
     if (!o?.orderId) return;
     const r = await this.#d.rest.getOrder(o.orderId);
     if (!r.ok) return;
     const rem = remoteOrderOf(r.value);
-    if (rem) this.#apply(intentId, { kind: "report", ...rem, atMs: this.#d.nowMs() });
+    if (rem)
+      this.#apply(intentId, {
+        kind: "report",
+        ...rem,
+        ...(sizeFromRead ? { total: rem.filled + rem.remaining } : {}),
+        atMs: this.#d.nowMs(),
+      });
   }
 
   /** Makes a working take-profit's remaining size `remaining`: amend up, decrease down. */
@@ -572,7 +590,8 @@ export class OrderPath {
     );
     this.#busy.delete(intentId);
     if (r.ok) this.#apply(intentId, { kind: "resized", count: total, atMs: this.#d.nowMs() });
-    else await this.#refreshOrder(intentId);
+    // Failed: the journal's grown count may not be what works; the read after the answer says.
+    else await this.#refreshOrder(intentId, true);
     this.keep(o.ticker);
   }
 
@@ -606,6 +625,9 @@ export class OrderPath {
   /** A `fill` message (or a fill reconciliation found): journal it, count it, fold the position. */
   onFill(f: Fill, clientOrderId?: string, source = "ws"): void {
     if (this.#j.hasFill(f.fillId)) return;
+    // Reconciliation folds its own REST fills (as of its read); any other fill moves the position
+    // past what a reconciliation in progress has read.
+    if (source !== "rest") this.#fillSeqOf.set(f.ticker, ++this.#fillSeq);
     const order =
       this.#j.orderByOrderId(f.orderId) ??
       (clientOrderId ? this.#j.orderByClientId(clientOrderId) : undefined);
@@ -1053,6 +1075,7 @@ export class OrderPath {
     const since =
       st.fills_cursor_ms > 0 ? st.fills_cursor_ms - cfg.fillsOverlapMs : now - cfg.firstLookbackMs;
     const askedBefore = this.#reconcileAsked;
+    const fillSeqBefore = this.#fillSeq;
     const [resting, fills, positions, balance] = await Promise.all([
       this.#d.rest.listOrders({ status: "resting" }),
       this.#d.rest.listFills({ min_ts: Math.max(0, Math.floor(since / 1000)) }),
@@ -1085,7 +1108,9 @@ export class OrderPath {
     );
     for (const { intentId, report } of plan.reports) {
       const before = this.#j.order(intentId);
-      this.#apply(intentId, { kind: "report", ...report, atMs: now });
+      // The exchange's size of a working order is the truth unless an amend of ours is in flight.
+      const total = this.#busy.has(intentId) ? {} : { total: report.filled + report.remaining };
+      this.#apply(intentId, { kind: "report", ...report, ...total, atMs: now });
       if (before && before.orderId === null) this.#adoptOrphanFills(intentId, report.orderId);
     }
     for (const r of plan.unknown) {
@@ -1153,6 +1178,13 @@ export class OrderPath {
     const localPos = new Map<string, number>();
     for (const h of this.#j.positions()) localPos.set(h.position.ticker, signedContracts(h.position));
     for (const d of positionDiffs(localPos, remotePos)) {
+      // The position moved while it was read (a fill arrived), or an order that moves it is on its
+      // way: the read is older than the journal, and adopting it would undo (or repeat) a trade.
+      if (this.#movedSince(d.ticker, fillSeqBefore)) {
+        this.#d.log("reconcile.position_moving", { ticker: d.ticker, local: d.local, remote: d.remote });
+        this.markReconcileNeeded();
+        continue;
+      }
       // A market that settled took the position away: close it at the settlement, not a difference.
       if (d.remote === 0 && (await this.#settledAway(d.ticker))) continue;
       this.#adoptPosition(d.ticker, d.remote, now);
@@ -1180,6 +1212,19 @@ export class OrderPath {
     this.#d.onEvent({ kind: "reconciled", atMs: now });
     this.keepAll();
     return { ok: true, diffs };
+  }
+
+  /**
+   * A fill of `ticker` folded after `fillSeq`, an order there whose create is in flight, or exit
+   * fills the exchange reported that have not arrived as fills yet (the position is about to move).
+   */
+  #movedSince(ticker: string, fillSeq: number): boolean {
+    if ((this.#fillSeqOf.get(ticker) ?? 0) > fillSeq) return true;
+    for (const id of this.#inFlight) if (this.#j.order(id)?.ticker === ticker) return true;
+    const held = this.#j.position(ticker);
+    return (
+      held !== undefined && this.#j.unsettledSells(ticker, held.position.side, held.position.openedMs) > 0
+    );
   }
 
   /** Records one difference with the exchange (and its history row) and tells the account. */
@@ -1351,7 +1396,13 @@ export class OrderPath {
     const paid = p.contracts > 0 ? Math.round(found.revenue / p.contracts) : 0;
     const leg = Math.max(0, Math.min(PRICE_SCALE, paid));
     const yesValue =
-      found.result === "yes" ? PRICE_SCALE : found.result === "no" ? 0 : p.side === "yes" ? leg : PRICE_SCALE - leg;
+      found.result === "yes"
+        ? PRICE_SCALE
+        : found.result === "no"
+          ? 0
+          : p.side === "yes"
+            ? leg
+            : PRICE_SCALE - leg;
     this.settleMarket(ticker, yesValue, found.fee);
     this.#d.log("position.settled", { ticker, result: found.result, yesValue });
     return true;

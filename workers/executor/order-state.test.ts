@@ -288,6 +288,36 @@ describe("applyOrderEvent: transitions", () => {
     expect(o.filled).toBe(1_000);
   });
 
+  it.each([
+    { name: "a read after a failed amend puts the count back to what works", total: 200, count: 200 },
+    { name: "a read of a larger total (an amend that went through) takes it", total: 1_500, count: 1_500 },
+  ])("$name", ({ total, count }) => {
+    // The journal grew the count to 1 000 when it sent an amend; the exchange works `total`.
+    const grown = applyOrderEvent(fold([created(0, 200)]), {
+      kind: "resized",
+      count: 1_000,
+      atMs: 2_000,
+    }).order;
+    expect(grown.count).toBe(1_000);
+    const o = applyOrderEvent(grown, { ...report("resting", 0, total), total }).order;
+    expect(o.count).toBe(count);
+    expect(o.state).toBe("resting");
+  });
+
+  it("leaves the count alone on a report without a total (a socket update may predate the amend)", () => {
+    const grown = applyOrderEvent(fold([created(0, 200)]), {
+      kind: "resized",
+      count: 1_000,
+      atMs: 2_000,
+    }).order;
+    expect(applyOrderEvent(grown, report("resting", 0, 200)).order.count).toBe(1_000);
+  });
+
+  it("never sets a count below what filled, whatever the read says", () => {
+    const o = fold([created(0, 1_000), fill(600)]);
+    expect(applyOrderEvent(o, { ...report("resting", 400, 100), total: 500 }).order.count).toBe(600);
+  });
+
   it("reports an order id that changes", () => {
     const r = applyOrderEvent(fold([created(0, 1_000)]), {
       ...report("resting", 0, 1_000),

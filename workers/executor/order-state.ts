@@ -41,6 +41,12 @@ export interface OrderReport {
   remaining: CountUnits;
   /** Kalshi's `last_update_reason` (`ExpiryCancel`, `CloseCancel`, ...) when given */
   reason?: string | null;
+  /**
+   * The order's total (filled + remaining) as a REST read shows it, given only when no amend of
+   * ours can be in flight: a live order's count becomes it (an amend that failed after the journal
+   * grew the count would otherwise leave the journal believing in a size that does not work).
+   */
+  total?: CountUnits;
   atMs: number;
 }
 
@@ -83,6 +89,7 @@ function badNumbers(e: OrderEvent): string | null {
       ? [
           ["filled", e.filled],
           ["remaining", e.remaining],
+          ...(e.kind === "report" && e.total !== undefined ? [["total", e.total] as [string, number]] : []),
         ]
       : e.kind === "fill" || e.kind === "resized"
         ? [["count", e.count]]
@@ -165,6 +172,8 @@ export function applyOrderEvent(
       if (reported === null) break;
       if (!terminal || absent) {
         next.state = reported;
+        if (e.total !== undefined && (reported === "resting" || reported === "partially_filled"))
+          next.count = Math.max(e.total, next.reportedFilled, o.fillSum);
       } else if (reported === "filled" && (o.state === "cancelled" || o.state === "expired")) {
         // The exchange says it filled: a cancel (or an expiry) lost the race to the fill.
         next.state = "filled";
