@@ -27,7 +27,13 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { Order, Side } from "../../shared/domain.ts";
-import { type CountUnits, formatMoney, parseCount, parseMoney } from "../../shared/kalshi/units.ts";
+import {
+  type CountUnits,
+  formatMoney,
+  parseCount,
+  parseMoney,
+  parseSignedCount,
+} from "../../shared/kalshi/units.ts";
 import { SimControlClient } from "../../sim/control-client.ts";
 import type { OrderRequestRecord } from "../../sim/server/faults.ts";
 import type { Account } from "../../workers/account/account.ts";
@@ -127,7 +133,6 @@ export const SOAK_CONFIG = {
   feed: {
     universe: { minFavouritePrice: 0, minVolume24h: 0, closingWithinMs: 0, maxMarkets: 60 },
     heartbeatMs: 1_000,
-    universeRefreshMs: 30_000,
   },
   strategy: {
     entry: { minBestBidMoney: 0, minVolume24hMoney: 0, maxSpread: 300 },
@@ -229,18 +234,26 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const simNow = async () => (await control.state()).now_ms;
   // Markets made for the strategy: favourites on a fine grid (room for the 1 c stop), closing
   // at staggered times so some reach their pre-close window within the campaign.
+  const made = new Set<string>();
   const addMarket = async (closeInMs: number) => {
     const now = await simNow();
     const favourYes = chance(0.7);
     const fair = favourYes ? 8_900 + Math.floor(rand() * 700) : 400 + Math.floor(rand() * 700);
-    await control.createMarket({
+    const m = await control.createMarket({
       priceLevelStructure: "deci_cent",
       fair,
       closeTs: Math.floor((now + closeInMs) / 1000),
       outcome: chance(fair / 10_000) ? "yes" : "no",
     });
+    made.add(m.ticker);
   };
   for (let i = 0; i < 8; i++) await addMarket((i < 2 ? 150 : 1_800 + i * 600) * 1000);
+  /** Markets close (on schedule or early): the campaign lists new ones so there is always trading. */
+  const replenish = async () => {
+    const status = new Map((await control.state()).markets.map((m) => [m.ticker, m.status]));
+    const active = [...made].filter((t) => status.get(t) === "active").length;
+    for (let i = active; i < 6; i++) await addMarket((1_200 + Math.floor(rand() * 3_600)) * 1000);
+  };
   for (let i = 0; i < 3; i++) await control.step(STEP_MS); // the market makers quote
 
   const historyClient = createHistoryClient(opts.history.url, opts.history.serviceKey, fetch, 1_500);
@@ -307,7 +320,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     ]);
     const pos = new Map<string, CountUnits>();
     for (const p of positions) {
-      const n = parseCount(p.position_fp);
+      const n = parseSignedCount(String(p.position_fp));
       if (n !== 0) pos.set(String(p.ticker), n);
     }
     return {
@@ -347,7 +360,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
 
   const writeFailure = async (kind: "5xx" | "429" | "timeout") => {
     for (const method of ["POST", "DELETE"])
-      await control.addFailure({ kind, share: 0.6, pathPrefix: CREATE_PATH, method });
+      await control.addFailure({ kind, share: 0.8, pathPrefix: CREATE_PATH, method });
   };
 
   /** Sockets dropped, seq numbers skipped or repeated: each on its own chance, any step. */
@@ -372,9 +385,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   };
 
   let deck: FaultKind[] = [];
+  /** kinds that found nothing to act on: back in the next deck, so the rest of this one goes on */
+  const deferred: FaultKind[] = [];
   const draw = (): (typeof EPISODE_FAULTS)[number] => {
     if (deck.length === 0) {
-      deck = [...EPISODE_FAULTS];
+      deck = [...EPISODE_FAULTS, ...deferred.splice(0)];
       for (let i = deck.length - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1));
         [deck[i], deck[j]] = [deck[j] as FaultKind, deck[i] as FaultKind];
@@ -384,11 +399,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   };
 
   /** The next episode; a kind that finds nothing to act on now (no position to trade through,
-   * too few markets to close one) goes back under the deck and is tried again later. */
+   * too few markets to close one) is tried again in the next deck. */
   const startEpisode = async (): Promise<Episode | null> => {
     const kind = draw();
     const e = await episodeOf(kind);
-    if (e === null) deck.unshift(kind);
+    if (e === null) deferred.push(kind);
     return e;
   };
 
@@ -417,7 +432,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       case "write_timeout": {
         await writeFailure(kind === "write_5xx" ? "5xx" : kind === "write_429" ? "429" : "timeout");
         faults[kind] += 1;
-        return { kind, endsAtStep, end: () => control.clearFaults().then(() => undefined) };
+        // Longer than the others: failed writes need orders to fail, and orders come a few a minute.
+        return { kind, endsAtStep: endsAtStep + 5, end: () => control.clearFaults().then(() => undefined) };
       }
       case "response_lost": {
         await control.loseResponses(1 + Math.floor(rand() * 2), chance(0.5) ? "drop" : "timeout");
@@ -523,11 +539,21 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     for (const [ticker, n] of sim.positions) {
       const side = enteredSide.get(ticker);
       if (side === undefined) continue;
-      if ((side === "yes" && n < 0) || (side === "no" && n > 0))
+      if ((side === "yes" && n < 0) || (side === "no" && n > 0)) {
+        const mine = a.orders.journal
+          .recentOrders(2_000)
+          .filter((o) => o.ticker === ticker)
+          .slice(0, 12)
+          .map(
+            (o) =>
+              `${o.purpose}/${o.reason} ${o.action} ${o.side} ${o.count / 100}@${o.price} ${o.state}/${o.ack} filled ${o.filled / 100} cid ${o.clientOrderId.slice(0, 8)}`,
+          );
         violate(
           "positions over-sold or flipped by an exit",
-          `step ${step} ${ticker}: entered ${side}, exchange holds ${n / 100} YES`,
+          `step ${step} ${ticker}: entered ${side}, exchange holds ${n / 100} YES; bot's orders there, newest first: [${mine.join("; ")}]`,
         );
+        enteredSide.delete(ticker); // reported once
+      }
     }
     // Protection.
     const views = new Map(a.positionViews().map((p) => [p.ticker, p]));
@@ -615,6 +641,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     }
     if (await instantFaults()) lastDisturbanceMs = h.clock.now;
     await settleClosed();
+    if (step % 30 === 0) await replenish();
     trace(`step ${step} episode ${episode?.kind ?? "-"}`);
     await stepClock(STEP_MS);
     trace("clock");
@@ -676,7 +703,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     balance: a.status().balance,
     trips: a.trades(100_000, undefined),
     journalOrders: a.orders.journal.recentOrders(100_000),
+    diffs: a.orders.journal.diffs(1_000).map((d) => `${d.kind} ${d.ticker}: ${d.detail}`),
   }));
+  const simPositionsRaw = await control.positions();
 
   // Positions.
   const botPositions = new Map(
@@ -720,7 +749,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   if (explained !== simBalance)
     violate(
       "end state differs from the exchange",
-      `balance not explained by the bot's books: start ${formatMoney(startBalance)} + round trips ${formatMoney(realized)} - open positions ${formatMoney(openOutlay)} = ${formatMoney(explained)}, exchange ${formatMoney(simBalance)}`,
+      `balance not explained by the bot's books: start ${formatMoney(startBalance)} + round trips ${formatMoney(realized)} - open positions ${formatMoney(openOutlay)} = ${formatMoney(explained)}, exchange ${formatMoney(simBalance)}; open ${JSON.stringify(end.positions)}; exchange positions ${JSON.stringify(simPositionsRaw.filter((p) => parseSignedCount(String(p.position_fp)) !== 0))}; differences ${JSON.stringify(end.diffs)}`,
     );
 
   // One intent, one order.

@@ -19,7 +19,7 @@ describe("soak", () => {
     async () => {
       const r = await runSoak({
         seed,
-        maxSteps: long ? 600 : 180,
+        maxSteps: long ? 600 : 240,
         wallMs: long ? minutes * 60_000 : 10 * 60_000,
         ...(long ? { floors: LONG_FLOORS } : {}),
         history: { url: inject("historyUrl"), serviceKey: inject("historyServiceKey") },

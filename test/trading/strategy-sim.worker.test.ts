@@ -617,7 +617,9 @@ describe("the exchange-side order group", () => {
     expect(tpB).toBeDefined();
 
     await control.tradeThrough(a.ticker, "ask", STOP); // the stop fires; its exit triggers the group
-    for (let i = 0; i < 6; i++) await t.barrier(); // not settle(): a keeper that never stops would hang it
+    // Not settle(): a keeper that never stops would hang it. The exit is a REST request the
+    // barrier does not wait for: read until the exchange shows the trigger, a bounded number of times.
+    for (let i = 0; i < 50 && !(await control.orderGroups())[0]?.triggered; i++) await t.barrier();
     const [group] = await control.orderGroups();
     expect(group?.triggered).toBe(true);
     expect(await simPosition(a.ticker)).toBe(0);
