@@ -5,8 +5,10 @@
  * the trades that produced them, a repeated trigger sends nothing twice, the report is stored and
  * readable without Resend, and an alert for each position opened and closed is queued and sent.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import type { Fill } from "../../shared/domain.ts";
+import { queryHistory } from "../../workers/history/store.ts";
 import { resendSender } from "../../workers/notify/notify-jobs.ts";
 import { accountHarness } from "../support/account-harness.ts";
 import type { ReceivedEmail } from "../support/resend-stand-in.ts";
@@ -90,5 +92,58 @@ describe("the daily report from the account's own records", () => {
     const kinds = after.map((m) => m.subject);
     expect(kinds.some((s) => /opened/i.test(s))).toBe(true);
     expect(kinds.some((s) => /closed/i.test(s))).toBe(true);
+  });
+
+  it("sends alerts and reports from and to the addresses config names, over the Worker's", async () => {
+    const apiKey = `re_addr_${crypto.randomUUID().replaceAll("-", "")}`;
+    const h = accountHarness("report-addresses", {
+      overrides: {
+        mail: resendSender({ apiKey, from: "bot@example.com", to: ["trader@example.com"], baseUrl }),
+      },
+      config: {
+        alerts: { to: ["desk@example.com"], from: "alerts@example.com" },
+        report: { to: ["boss@example.com"] },
+      },
+    });
+    h.clock.now = MORNING;
+    await h.install();
+    await h.inObj((a) => {
+      a.orders.onFill(fill("KXADDR-26NOV19", 1_000, 9_000, 63_000, MORNING + 60_000), undefined, "test");
+      a.orders.onFill(fill("KXADDR-26NOV19", -1_000, 9_200, 51_600, MORNING + 120_000), undefined, "test");
+    });
+    await h.job("alerts");
+    h.clock.now = Date.parse("2026-11-20T13:00:00Z");
+    await h.job("report");
+    const mails = await received(apiKey);
+    const alerts = mails.filter((m) => !m.subject.includes(DAY));
+    const reports = mails.filter((m) => m.subject.includes(DAY));
+    expect(alerts.length).toBeGreaterThan(0);
+    for (const m of alerts)
+      expect({ from: m.from, to: m.to }).toEqual({ from: "alerts@example.com", to: ["desk@example.com"] });
+    expect(reports.map((m) => ({ from: m.from, to: m.to }))).toEqual([
+      { from: "bot@example.com", to: ["boss@example.com"] },
+    ]);
+  });
+
+  it("records every alert in history, with mail off too", async () => {
+    const h = accountHarness("alerts-history", { overrides: { mail: null } });
+    h.clock.now = MORNING;
+    await h.install();
+    await h.inObj((a) => {
+      a.orders.onFill(fill("KXHIST-26NOV19", 1_000, 9_000, 63_000, MORNING + 60_000), undefined, "test");
+      a.orders.onFill(fill("KXHIST-26NOV19", -1_000, 9_200, 51_600, MORNING + 120_000), undefined, "test");
+    });
+    const r = await runInDurableObject(h.stub, (_o, state) =>
+      queryHistory(state.storage.sql, "alerts", { limit: 10 }),
+    );
+    if (!r.ok) throw new Error(r.error);
+    const kinds = r.page.items.map((x) => [x.row.kind, x.row.severity]);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        ["position_opened", "info"],
+        ["position_closed", "info"],
+      ]),
+    );
+    for (const x of r.page.items) expect(x.row.message).toContain("KXHIST-26NOV19");
   });
 });

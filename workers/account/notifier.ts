@@ -7,9 +7,12 @@
  * kind) and are still recorded in history.
  */
 import { z } from "zod";
+import { alertRow, guardRows, type JsonObject, newEventId } from "../history/rows.ts";
+import { appendHistory } from "../history/store.ts";
+import { renderAlert } from "../notify/alert-render.ts";
 import { type Alert, AlertState, emptyAlertState, planAlert } from "../notify/alerts.ts";
 import type { AlertConfig, ReportConfig } from "../notify/config.ts";
-import { runAlertJob, runReportJob, type Send } from "../notify/notify-jobs.ts";
+import { type OutgoingEmail, runAlertJob, runReportJob, type Send } from "../notify/notify-jobs.ts";
 import {
   type DailyReportData,
   type DailyReportInput,
@@ -34,6 +37,18 @@ export const NOTIFY_SCHEMA: ModuleSchema = {
 };
 
 const Row = z.object({ alerts: z.string(), report: z.string() });
+
+/** How loud each alert kind is in the history's `alerts` table. */
+const SEVERITY: Record<Alert["kind"], "info" | "warning" | "critical"> = {
+  breaker_trip: "critical",
+  critical_error: "critical",
+  recon_difference: "warning",
+  feed_loss: "warning",
+  outbox_near_bound: "warning",
+  resume: "info",
+  position_opened: "info",
+  position_closed: "info",
+};
 
 export interface NotifierDeps {
   sql: SqlStorage;
@@ -76,9 +91,39 @@ export class Notifier {
 
   /** Queues an alert (de-duplicated and rate-limited per kind). Synchronous: safe on any path. */
   alert(a: Alert): void {
-    const p = planAlert(this.#alerts, a, this.#d.nowMs(), this.#d.alertConfig());
+    const now = this.#d.nowMs();
+    const p = planAlert(this.#alerts, a, now, this.#d.alertConfig());
     this.#alerts = p.state;
     this.#save();
+    // Every alert raised is recorded, emailed or not (mail off, de-duplicated, kind disabled).
+    const account = this.#d.account;
+    appendHistory(
+      this.#d.sql,
+      guardRows(account, now, () => [
+        alertRow(account, {
+          eventId: newEventId("alert", now),
+          atMs: now,
+          kind: a.kind,
+          severity: SEVERITY[a.kind],
+          message: renderAlert(a, { account }).subject.slice(0, 500),
+          details: JSON.parse(JSON.stringify(a)) as JsonObject,
+          deliveredMs: null,
+        }),
+      ]),
+      now,
+    );
+  }
+
+  /** Sends with the addresses config names for `kind` (`alerts.to` / `report.from` ...) over the env's. */
+  #sender(cfg: { to?: string[] | undefined; from?: string | undefined }): Send | null {
+    const send = this.#d.send;
+    if (send === null) return null;
+    return (email: OutgoingEmail) =>
+      send({
+        ...email,
+        ...(cfg.to !== undefined ? { to: cfg.to } : {}),
+        ...(cfg.from !== undefined ? { from: cfg.from } : {}),
+      });
   }
 
   state(): { alerts: AlertState; report: ReportState } {
@@ -92,7 +137,7 @@ export class Notifier {
       cfg: this.#d.alertConfig(),
       timeZone: this.#d.reportConfig().timeZone,
       state: this.#alerts,
-      send: this.#d.send,
+      send: this.#sender(this.#d.alertConfig()),
     });
     this.#alerts = r.state;
     this.#save();
@@ -109,7 +154,7 @@ export class Notifier {
       account: this.#d.account,
       cfg: this.#d.reportConfig(),
       state: this.#report,
-      send: this.#d.send,
+      send: this.#sender(this.#d.reportConfig()),
       loadInput: (day, bounds) => this.#d.loadReportInput(day, bounds),
       persist: (s) => {
         this.#report = s;
@@ -147,7 +192,7 @@ export class Notifier {
       };
     }
     const minute = Math.floor(this.#d.nowMs() / 60_000);
-    const r = await this.#d.send({
+    const r = await (this.#sender(this.#d.reportConfig()) ?? this.#d.send)({
       ...email,
       idempotencyKey: `report-now/${this.#d.account}/${day}/${minute}`,
     });

@@ -27,6 +27,9 @@ import { dayBounds } from "./trading-day.ts";
 /** One email to send, with its idempotency key. */
 export interface OutgoingEmail extends RenderedEmail {
   idempotencyKey: string;
+  /** Recipients and sender for this email, over the env's (config's `alerts.to`, `report.from` ...). */
+  to?: string[];
+  from?: string;
 }
 
 /** Sends one email; resolves to a result, never rejects. */
