@@ -37,6 +37,9 @@ const MIGRATIONS: readonly (readonly string[])[] = [
     "CREATE INDEX history_by_time ON history (tbl, at_ms, key)",
     "CREATE INDEX history_written ON history (written_ms)",
   ],
+  // The outbox's size and age (every status read, every flush, every bound check) from the
+  // unflushed rows alone, not a scan of all the history kept.
+  ["CREATE INDEX history_unflushed ON history (written_ms, rejected) WHERE flushed_ms IS NULL"],
 ];
 export const HISTORY_SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -59,6 +59,24 @@ describe("ensureHistorySchema", () => {
     expect(versions).toEqual([HISTORY_SCHEMA_VERSION, HISTORY_SCHEMA_VERSION, 1]);
   });
 
+  it("reads the outbox's size and age from the unflushed rows, not by scanning the whole history", async () => {
+    const plans = await withStore((sql) => {
+      const plan = (q: string) =>
+        sql
+          .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`)
+          .toArray()
+          .map((r) => r.detail)
+          .join("; ");
+      return [
+        plan(
+          "SELECT count(*) AS n, count(rejected) AS rejected, min(written_ms) AS oldest FROM history WHERE flushed_ms IS NULL",
+        ),
+        plan("SELECT count(*) AS n FROM history WHERE flushed_ms IS NULL"),
+      ];
+    });
+    for (const p of plans) expect(p).toMatch(/history_unflushed/);
+  });
+
   it("refuses a store written by newer code instead of running on it", async () => {
     const err = await withStore((sql) => {
       sql.exec("UPDATE history_meta SET value = 99 WHERE name = 'schema_version'");
