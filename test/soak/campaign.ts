@@ -22,7 +22,8 @@
  * - no exit over-sells or flips a position (the exchange's position never changes sign);
  * - history: once Supabase is back, every local row is in Postgres exactly once;
  * - at the end the bot's positions and resting orders equal the exchange's, and its own books
- *   (round trips and open positions) explain the change in balance to the micro-dollar.
+ *   (round trips, and the cost, fees and realized part of open positions) explain the change in
+ *   balance to the micro-dollar.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -704,6 +705,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     trips: a.trades(100_000, undefined),
     journalOrders: a.orders.journal.recentOrders(100_000),
     diffs: a.orders.journal.diffs(1_000).map((d) => `${d.kind} ${d.ticker}: ${d.detail}`),
+    held: a.orders.positions().map((h) => ({ ...h.position })),
   }));
   const simPositionsRaw = await control.positions();
 
@@ -744,12 +746,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       `balance: bot ${formatMoney(end.balance ?? 0)}, exchange ${formatMoney(simBalance)}`,
     );
   const realized = end.trips.reduce((s, t) => s + t.pnl, 0);
-  const openOutlay = end.positions.reduce((s, p) => s + p.cost + p.fees, 0);
+  // An open position has paid its cost and fees so far, and may have sold part of itself already.
+  const openOutlay = end.held.reduce((s, p) => s + p.cost + p.fees - p.realizedGross, 0);
   const explained = startBalance + realized - openOutlay;
   if (explained !== simBalance)
     violate(
       "end state differs from the exchange",
-      `balance not explained by the bot's books: start ${formatMoney(startBalance)} + round trips ${formatMoney(realized)} - open positions ${formatMoney(openOutlay)} = ${formatMoney(explained)}, exchange ${formatMoney(simBalance)}; open ${JSON.stringify(end.positions)}; exchange positions ${JSON.stringify(simPositionsRaw.filter((p) => parseSignedCount(String(p.position_fp)) !== 0))}; differences ${JSON.stringify(end.diffs)}`,
+      `balance not explained by the bot's books: start ${formatMoney(startBalance)} + round trips ${formatMoney(realized)} - open positions (cost + fees - realized) ${formatMoney(openOutlay)} = ${formatMoney(explained)}, exchange ${formatMoney(simBalance)}; open ${JSON.stringify(end.positions)}; exchange positions ${JSON.stringify(simPositionsRaw.filter((p) => parseSignedCount(String(p.position_fp)) !== 0))}; differences ${JSON.stringify(end.diffs)}`,
     );
 
   // One intent, one order.
