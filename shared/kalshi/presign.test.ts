@@ -49,6 +49,28 @@ describe("PresigningSigner", () => {
     expect(s.ready()[`POST ${PATH}`]).toBe(2);
   });
 
+  it("hands a prepared signature over synchronously, and tops the pool up only after a delay", async () => {
+    const k = keys();
+    const clock = { now: 1_800_000_000_000 };
+    const s = new PresigningSigner(await KalshiSigner.create("key-1", k.pem), {
+      paths: [{ method: "POST", path: PATH }],
+      nowMs: () => clock.now,
+      refillDelayMs: 20,
+    });
+    expect(s.headersNow("POST", PATH)).toBeUndefined(); // nothing prepared yet
+    await s.refresh();
+    const h = s.headersNow("POST", PATH);
+    expect(h !== undefined && verifies(k.pub, h, "POST", PATH)).toBe(true);
+    expect(s.headersNow("GET", PATH)).toBeUndefined(); // not a prepared path
+    // No signing right after the take: the request taken leaves first.
+    expect(s.ready()[`POST ${PATH}`]).toBe(1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(s.ready()[`POST ${PATH}`]).toBe(1);
+    await new Promise((r) => setTimeout(r, 60));
+    await s.refresh();
+    expect(s.ready()[`POST ${PATH}`]).toBe(2);
+  });
+
   it("drops signatures older than maxAgeMs and signs at send time instead", async () => {
     const k = keys();
     const clock = { now: 1_800_000_000_000 };

@@ -3,8 +3,9 @@
  * the method and the path, never the body (https://docs.kalshi.com/getting_started/api_keys), so
  * the headers of the next `POST /portfolio/events/orders` can be computed before any signal
  * exists. This signer keeps a small pool of them for the paths it is told about; a request for one
- * of those paths takes a prepared signature (each is used once) and the pool is refilled in the
- * background. A prepared signature older than `maxAgeMs` is thrown away: Kalshi refuses a
+ * of those paths takes a prepared signature (each is used once), synchronously (`headersNow`), so
+ * the REST client's request leaves without waiting on anything, and the pool is refilled a few
+ * milliseconds later in the background. A prepared signature older than `maxAgeMs` is thrown away: Kalshi refuses a
  * timestamp too far from its clock (the window is not published; the simulator allows 30 s, and
  * `npm run probe` measures it against the demo exchange), so the default stays well inside any
  * plausible window. Every other request is signed as before, at send time.
@@ -22,6 +23,8 @@ export interface PresignOptions {
   poolSize?: number;
   /** A prepared signature older than this is discarded. Default 5 000 ms. */
   maxAgeMs?: number;
+  /** The pool is topped up this long after a prepared signature is taken. Default 10 ms. */
+  refillDelayMs?: number;
   /** Wall clock (Kalshi checks the timestamp against its own). */
   nowMs?: () => number;
 }
@@ -48,6 +51,7 @@ export class PresigningSigner implements RequestSigner {
   readonly #poolSize: number;
   readonly #maxAgeMs: number;
   readonly #now: () => number;
+  readonly #refillDelayMs: number;
   readonly stats: PresignStats = { prepared: 0, inline: 0, expired: 0 };
 
   constructor(inner: RequestSigner, opts: PresignOptions) {
@@ -55,22 +59,36 @@ export class PresigningSigner implements RequestSigner {
     this.#poolSize = opts.poolSize ?? 2;
     this.#maxAgeMs = opts.maxAgeMs ?? 5_000;
     this.#now = opts.nowMs ?? (() => Date.now());
+    this.#refillDelayMs = opts.refillDelayMs ?? 10;
     for (const p of opts.paths) this.#pools.set(key(p.method, p.path), []);
   }
 
   async headers(method: string, pathOrUrl: string, nowMs: number): Promise<Record<string, string>> {
+    const ready = this.headersNow(method, pathOrUrl);
+    if (ready !== undefined) return ready;
+    const k = key(method, signedPath(pathOrUrl));
+    if (this.#pools.has(k)) {
+      this.stats.inline++;
+      void this.#fill(k);
+    }
+    return this.#inner.headers(method, pathOrUrl, nowMs);
+  }
+
+  /**
+   * A prepared signature for this request, taken from the pool, or undefined (not a prepared
+   * path, or none fresh). The pool is topped up a little later, not now: signing is CPU the
+   * request just taken would otherwise wait behind on its way out.
+   */
+  headersNow(method: string, pathOrUrl: string): Record<string, string> | undefined {
     const k = key(method, signedPath(pathOrUrl));
     const pool = this.#pools.get(k);
-    if (pool === undefined) return this.#inner.headers(method, pathOrUrl, nowMs);
+    if (pool === undefined) return undefined;
     this.#dropStale(pool);
     const p = pool.shift();
-    void this.#fill(k);
-    if (p !== undefined) {
-      this.stats.prepared++;
-      return p.headers;
-    }
-    this.stats.inline++;
-    return this.#inner.headers(method, pathOrUrl, nowMs);
+    if (p === undefined) return undefined;
+    this.stats.prepared++;
+    setTimeout(() => void this.#fill(k), this.#refillDelayMs);
+    return p.headers;
   }
 
   /** Drops stale signatures and tops every pool up; resolves when they are full. */

@@ -329,6 +329,12 @@ export class RateLimiter {
     return true;
   }
 
+  /** `tryAcquire` on the limiter's own clock: true when `cost` was taken now, without waiting. */
+  takeNow(bucket: BucketName, cost: number, priority: Priority): boolean {
+    if (!(cost > 0)) return true;
+    return this.tryAcquire(bucket, cost, priority, this.now());
+  }
+
   /**
    * Waits until the bucket can afford `cost` and takes it, serving waiters strictly by priority
    * then arrival. Resolves `{ ok: false }` at once when `cost` exceeds the bucket's capacity.

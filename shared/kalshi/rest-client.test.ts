@@ -315,6 +315,33 @@ describe("writes", () => {
     expect(JSON.parse(server.requests[0]?.body ?? "")).toEqual(ORDER);
   });
 
+  it("sends before createOrder returns when the budget and a prepared signature are at hand", async () => {
+    const prepared = {
+      "KALSHI-ACCESS-KEY": "key-id",
+      "KALSHI-ACCESS-TIMESTAMP": "1",
+      "KALSHI-ACCESS-SIGNATURE": "pre",
+    };
+    const fast = setup({
+      signer: {
+        headers: async () => ({ ...prepared, "KALSHI-ACCESS-SIGNATURE": "late" }),
+        headersNow: () => prepared,
+      },
+    });
+    fast.server.on("POST", "/portfolio/events/orders", ok("http_create_order_v2.json", 201));
+    const pending = fast.client.createOrder(ORDER, "open");
+    // Nothing was awaited yet: the request is already out, with the prepared signature.
+    expect(fast.server.requests.map((r) => r.headers["KALSHI-ACCESS-SIGNATURE"])).toEqual(["pre"]);
+    expect((await pending).ok).toBe(true);
+
+    // Without a prepared signature it signs first, so the request is not out yet at the return.
+    const slow = setup();
+    slow.server.on("POST", "/portfolio/events/orders", ok("http_create_order_v2.json", 201));
+    const later = slow.client.createOrder(ORDER, "open");
+    expect(slow.server.requests).toEqual([]);
+    expect((await later).ok).toBe(true);
+    expect(slow.server.requests).toHaveLength(1);
+  });
+
   it("never retries a write on 5xx: the outcome is unknown, and retryWrite resends the same client_order_id", async () => {
     const { client, server, backoffs } = setup();
     server.on(

@@ -83,6 +83,8 @@ import {
 /** Signs a request; `KalshiSigner` in `auth.ts` has exactly this shape. */
 export interface RequestSigner {
   headers(method: string, pathOrUrl: string, nowMs: number): Promise<Record<string, string>>;
+  /** Headers ready now (a signature prepared ahead), or undefined: then `headers` signs. */
+  headersNow?(method: string, pathOrUrl: string, nowMs: number): Record<string, string> | undefined;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; failure: Failure };
@@ -264,17 +266,23 @@ export class KalshiRestClient {
   ): Promise<Result<T>> {
     const bucket = bucketFor(method, path, shard);
     const cost = this.limiter.costOf(method, path, items);
-    const paced = await this.limiter.acquire(bucket, cost, priority);
-    if (!paced.ok) {
-      // Not sent: our own budget refusal, final.
-      return { ok: false, failure: { retryable: false, reason: "rate_limited", message: paced.error } };
+    // With budget at hand and a signature prepared ahead, nothing below awaits before `fetch`:
+    // the request leaves inside this call, ahead of whatever the caller does next.
+    if (!this.limiter.takeNow(bucket, cost, priority)) {
+      const paced = await this.limiter.acquire(bucket, cost, priority);
+      if (!paced.ok) {
+        // Not sent: our own budget refusal, final.
+        return { ok: false, failure: { retryable: false, reason: "rate_limited", message: paced.error } };
+      }
     }
     const url = `${this.baseUrl}${path}${buildQuery(query)}`;
     // The signed path includes /trade-api/v2 and never the query string.
     const signedPath = `${this.basePath}${path}`;
     let headers: Record<string, string>;
     try {
-      headers = await this.signer.headers(method, signedPath, this.now());
+      headers =
+        this.signer.headersNow?.(method, signedPath, this.now()) ??
+        (await this.signer.headers(method, signedPath, this.now()));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       return {
