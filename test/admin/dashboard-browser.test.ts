@@ -8,17 +8,15 @@
  * `test-artifacts/dashboard.png`.
  *
  * No browser is a failure with the way to install one, never a skip. Bounded: every wait has a
- * deadline, a hard timer ends the session, and afterAll closes the browser and kills every
- * process group it started, whatever happened.
+ * deadline, a hard timer ends the session, and afterAll closes the browser and stops the session
+ * (`StartSession`), whatever happened.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readRunState } from "../../scripts/local-run.ts";
-import { freePort, REPO_ROOT } from "../start/start-support.ts";
+import { REPO_ROOT, StartSession } from "../start/start-support.ts";
 
 const HARD_DEADLINE_MS = 300_000;
 const TOKEN = `dashboard-${process.pid}-token`;
@@ -34,41 +32,15 @@ const BROWSER_ARGS = [
   "--no-first-run",
 ];
 
-let dir: string;
-let persist: string;
-let child: ChildProcess | undefined;
-let output = "";
-let workerPort: number;
-let simPort: number;
+let session: StartSession | undefined;
+let profileDir: string | undefined;
 let context: BrowserContext | undefined;
-let hardTimer: NodeJS.Timeout | undefined;
-const groups = new Set<number>();
 const pageErrors: string[] = [];
 
-const base = () => `http://127.0.0.1:${workerPort}`;
-
-/** Polls `probe` until it returns a value, or fails with `what` at the deadline. */
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child?.exitCode !== null) throw new Error(`npm start exited while waiting for ${what}:\n${output}`);
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out waiting for ${what}:\n${output.slice(-4000)}`);
-}
-
-async function api(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${base()}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
+/** The running session (beforeAll starts it unless there is no browser). */
+function live(): StartSession {
+  if (!session) throw new Error("the npm start session did not start");
+  return session;
 }
 
 interface Status {
@@ -77,31 +49,8 @@ interface Status {
 }
 
 async function status(): Promise<Status | undefined> {
-  const r = await api("GET", "/api/status");
+  const r = await live().api("GET", "/api/status");
   return r.ok ? ((await r.json()) as Status) : undefined;
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // gone already
-  }
-}
-
-async function cleanup(): Promise<void> {
-  clearTimeout(hardTimer);
-  await context?.close().catch(() => undefined);
-  context = undefined;
-  const s = persist ? readRunState(persist) : null;
-  for (const pid of [s?.workerPid, s?.simPid]) if (pid) groups.add(pid);
-  if (child?.pid && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((r) => child?.once("exit", () => r()));
-    killGroup(child.pid, "SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-  }
-  for (const pid of groups) killGroup(pid, "SIGKILL");
-  if (child?.pid) killGroup(child.pid, "SIGKILL");
 }
 
 /** Why the test cannot run here, said by the test itself (a failure, never a skip). */
@@ -112,34 +61,18 @@ const NO_BROWSER = existsSync(BROWSER)
 
 beforeAll(async () => {
   if (NO_BROWSER !== null) return; // nothing is started; the test fails with the reason
-  dir = mkdtempSync(join(tmpdir(), "dashboard-browser-"));
-  persist = join(dir, "state");
-  const devVars = join(dir, "empty.vars");
-  writeFileSync(devVars, "");
-  workerPort = await freePort();
-  simPort = await freePort();
-  const args = ["scripts/start.mjs", "--port", String(workerPort), "--sim-port", String(simPort)];
-  args.push("--persist-to", persist, "--dev-vars", devVars, "--markets", "6");
-  child = spawn(process.execPath, args, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ADMIN_TOKEN: TOKEN },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  if (child.pid) groups.add(child.pid);
-  child.stdout?.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr?.on("data", (c: Buffer) => (output += c.toString()));
-  hardTimer = setTimeout(() => void cleanup(), HARD_DEADLINE_MS);
-  hardTimer.unref();
+  session = await StartSession.start("dashboard-browser", TOKEN, HARD_DEADLINE_MS);
+  profileDir = mkdtempSync(join(tmpdir(), "dashboard-profile-"));
 }, 30_000);
 
 afterAll(async () => {
-  await cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await context?.close().catch(() => undefined);
+  await session?.stop();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 }, 30_000);
 
 async function openDashboard(): Promise<Page> {
-  context = await chromium.launchPersistentContext(join(dir, "profile"), {
+  context = await chromium.launchPersistentContext(profileDir ?? "", {
     executablePath: BROWSER,
     headless: true,
     args: BROWSER_ARGS,
@@ -151,7 +84,7 @@ async function openDashboard(): Promise<Page> {
   page.on("console", (m) => {
     if (m.type() === "error") pageErrors.push(m.text());
   });
-  await page.goto(`${base()}/`, { timeout: 30_000 });
+  await page.goto(`${live().base}/`, { timeout: 30_000 });
   return page;
 }
 
@@ -160,27 +93,28 @@ describe("the dashboard in a browser", () => {
     "shows the state and each book's freshness, a stalled feed's books as stale, and halts the bot",
     async () => {
       if (NO_BROWSER !== null) throw new Error(NO_BROWSER);
-      await until("/health", 150_000, async () => {
-        const r = await fetch(`${base()}/health`, { signal: AbortSignal.timeout(3000) });
+      const s = live();
+      await s.until("/health", 150_000, async () => {
+        const r = await fetch(`${s.base}/health`, { signal: AbortSignal.timeout(3000) });
         return r.ok ? true : undefined;
       });
       // Watch every simulated market, then restart so the universe is loaded with it.
-      const patch = await api("PATCH", "/api/config", {
+      const patch = await s.api("PATCH", "/api/config", {
         feed: { universe: { minFavouritePrice: 0, minVolume24h: 0, closingWithinMs: 0, maxMarkets: 50 } },
       });
       expect(patch.status).toBe(200);
-      await api("POST", "/api/stop");
-      expect((await api("POST", "/api/start")).status).toBe(200);
-      const live = await until("a fresh book", 60_000, async () => {
-        const s = await status();
-        return s?.feed.books.some((b) => b.fresh) ? s : undefined;
+      await s.api("POST", "/api/stop");
+      expect((await s.api("POST", "/api/start")).status).toBe(200);
+      const fresh = await s.until("a fresh book", 60_000, async () => {
+        const st = await status();
+        return st?.feed.books.some((b) => b.fresh) ? st : undefined;
       });
 
       const page = await openDashboard();
       await page.locator("#token").fill(TOKEN, { timeout: 10_000 });
       await page.locator("#login-form button[type=submit]").click();
       await page.locator("#trading-state").waitFor({ timeout: 20_000 });
-      expect(await page.locator("#trading-state").textContent()).toBe(live.trading.state);
+      expect(await page.locator("#trading-state").textContent()).toBe(fresh.trading.state);
       await page.locator('[data-book][data-state="fresh"]').first().waitFor({ timeout: 20_000 });
 
       // The token lives in this tab's sessionStorage only, never in the page or localStorage.
@@ -192,15 +126,15 @@ describe("the dashboard in a browser", () => {
       expect(await page.content()).not.toContain(TOKEN);
 
       // The exchange goes quiet: the books age past their limit and the page must say so.
-      const stall = await fetch(`http://127.0.0.1:${simPort}/_sim/faults/stall`, {
+      const stall = await fetch(`http://127.0.0.1:${s.simPort}/_sim/faults/stall`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ stalled: true }),
       });
       expect(stall.ok).toBe(true);
-      const stale = await until("the API to report a stale book", 60_000, async () => {
-        const s = await status();
-        return s && s.feed.books.length > 0 && s.feed.books.every((b) => !b.fresh) ? s : undefined;
+      const stale = await s.until("the API to report a stale book", 60_000, async () => {
+        const st = await status();
+        return st && st.feed.books.length > 0 && st.feed.books.every((b) => !b.fresh) ? st : undefined;
       });
       const ticker = stale.feed.books[0]?.ticker ?? "";
       const row = page.locator(`[data-book="${ticker}"]`);
@@ -221,9 +155,9 @@ describe("the dashboard in a browser", () => {
       await page.locator("#halt").click();
       await page.locator('#trading-state[data-trading-state="halted"]').waitFor({ timeout: 20_000 });
       expect(dialogs).toEqual(["confirm"]);
-      const after = await until("/api/status to say halted", 10_000, async () => {
-        const s = await status();
-        return s?.trading.state === "halted" ? s : undefined;
+      const after = await s.until("/api/status to say halted", 10_000, async () => {
+        const st = await status();
+        return st?.trading.state === "halted" ? st : undefined;
       });
       expect(after.trading.state).toBe("halted");
       expect(await page.locator("#trading-reasons").textContent()).toContain("browser test halt");
