@@ -55,9 +55,9 @@ export const SHAPE = {
 
 /**
  * The account's universe filter: only markets with more than $50 000 of 24 h volume are watched.
- * The order group's cap is raised from 1 000 to 10 000 contracts: the stepped clock stands still,
- * so every fill of a test falls in one rolling 15 s window, and two markets' round trips (2 000
- * contracts) would trigger it; the tests that are about the group keep the default.
+ * The order group's cap is the default, 10 000 contracts, stated here: the stepped clock stands
+ * still, so every fill of a test falls in one rolling 15 s window; the test about the group sets
+ * its own, smaller cap.
  */
 export const WATCH_CONFIG = {
   feed: {

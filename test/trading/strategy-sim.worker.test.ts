@@ -605,7 +605,7 @@ describe("a halted bot", () => {
 describe("the exchange-side order group", () => {
   it("triggered by fast round trips, it halts entries while the other position's take-profit is placed again outside it, once", async () => {
     const [a, b] = [await listMarket(), await listMarket()];
-    // The default cap: 1 000 contracts filled per rolling 15 s. Two entries (1 000) reach it; the
+    // A cap of 1 000 contracts filled per rolling 15 s. Two entries (1 000) reach it; the
     // stop's 500 more, within the same 15 s, pass it.
     const t = tradingSim("strategy-order-group", {
       config: { executor: { orderGroup: { contractsLimit: 100_000 } } },

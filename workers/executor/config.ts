@@ -30,12 +30,17 @@ export const ExecutorConfig = z.object({
     .object({
       /** Every order belongs to the shard's order group (the exchange-side cap). */
       enabled: z.boolean().default(true),
-      /** The group's contracts limit over Kalshi's rolling window, in 1/100 contract (default 1 000 contracts). */
-      contractsLimit: z.number().int().min(100).default(100_000),
+      /**
+       * The group's contracts limit over Kalshi's rolling window (15 s), in 1/100 contract: a fuse
+       * against a runaway loop, set above the bursts the bot's own limits allow (default 10 000
+       * contracts: three round trips of the largest position the default risk limits allow on $10 000;
+       * raise it with the account, or the fuse halts normal trading).
+       */
+      contractsLimit: z.number().int().min(100).default(1_000_000),
       /** After the group triggers, reset it after this long so exits can be placed again (entries stay halted). */
       resetAfterMs: ms(20_000),
     })
-    .default({ enabled: true, contractsLimit: 100_000, resetAfterMs: 20_000 }),
+    .default({ enabled: true, contractsLimit: 1_000_000, resetAfterMs: 20_000 }),
   unknown: z
     .object({
       /** An order whose request is still in flight is left to it this long before it counts as unknown. */
