@@ -173,4 +173,42 @@ describe("one intent, one order, whatever happens to the create", () => {
     ).toHaveLength(1);
     expect((await control.orders()).filter((x) => x.client_order_id === cid)).toHaveLength(1);
   });
+
+  it("an order whose creates kept timing out goes out again within 4 s of the exchange answering, however long the outage", async () => {
+    const t = setup("once-long-outage");
+    await t.boot();
+    const m = await t.market();
+    const price = snapForBuy(m.grid, Math.max(100, (m.top.yesBid ?? 0) - 500)) as number;
+    await control.addFailure({ kind: "timeout", share: 1, pathPrefix: CREATE_PATH, method: "POST" });
+    const r = await t.submit(restingBid(m.ticker, price));
+    if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+    await t.inObj((a) => a.settled());
+    // The outage: every send times out, until four have (the waits grow 1, 2, 4 s, and then stay
+    // at 4 s rather than 8); then the exchange answers again.
+    let outageOverMs = 0;
+    for (let i = 0; i < 30; i++) {
+      const o = await t.order(r.intentId);
+      if (o?.sends === 4 && o.state === "pending" && o.ack === "unknown") {
+        await control.clearFaults();
+        outageOverMs = await simNow();
+        break;
+      }
+      await t.step(1_000);
+      await t.job("resolve");
+    }
+    expect(outageOverMs, "the order never reached its fourth failed send").toBeGreaterThan(0);
+    let restingAfterMs: number | null = null;
+    for (let i = 0; i < 20; i++) {
+      await t.step(1_000);
+      await t.job("resolve");
+      if ((await t.order(r.intentId))?.state === "resting") {
+        restingAfterMs = (await simNow()) - outageOverMs;
+        break;
+      }
+    }
+    expect(restingAfterMs).not.toBeNull();
+    expect(restingAfterMs).toBeLessThanOrEqual(4_000);
+    const cid = (await t.order(r.intentId))?.clientOrderId ?? "";
+    expect(acceptedCreates(await control.ordersReceived(), cid)).toHaveLength(1);
+  });
 });

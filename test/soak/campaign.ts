@@ -93,6 +93,9 @@ export interface SoakFloors {
   failedWrites: number;
 }
 
+/** Episodes during which the bot cannot place orders at will. */
+const WRITE_OUTAGES: ReadonlySet<FaultKind> = new Set(["restart", "write_5xx", "write_429", "write_timeout"]);
+
 /** Per step: the chance of each instant fault. */
 const INSTANT_CHANCE = 0.04;
 /** Order writes failed (fault or lost answer), as the exchange saw them. */
@@ -595,7 +598,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         reportedUnprotected.add(ticker);
         const mine = a.orders
           .workingOrders(ticker)
-          .map((o) => `${o.purpose} ${o.state}/${o.ack} ${o.action} ${o.side} ${o.count / 100}@${o.price}`);
+          .map(
+            (o) =>
+              `${o.purpose} ${o.state}/${o.ack} ${o.action} ${o.side} ${o.count / 100}@${o.price} (created ${sim.nowMs - o.createdMs} ms ago, sent ${o.sends}x, last ${o.lastSentMs === null ? "never" : `${sim.nowMs - o.lastSentMs} ms ago`}, next check ${o.nextCheckMs === null ? "none" : `in ${o.nextCheckMs - sim.nowMs} ms`}, error ${o.error ?? "none"})`,
+          );
         const theirs = sim.orders
           .filter((o) => o.ticker === ticker)
           .slice(-3)
@@ -649,7 +655,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const inFlight = episode?.kind === "restart_in_flight";
     await runBot(!inFlight);
     trace("bot");
-    if (episode?.kind === "restart") lastDisturbanceMs = h.clock.now;
+    // A restart, or writes the exchange keeps failing, disturbs every step of the episode: nothing
+    // can be placed until it is over, and the 5 s of the protection check start then.
+    if (episode && WRITE_OUTAGES.has(episode.kind)) lastDisturbanceMs = h.clock.now;
 
     // An operator who resumes after a breaker once the episode that tripped it is over.
     if (!episode && !halted) {

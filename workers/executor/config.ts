@@ -47,6 +47,8 @@ export const ExecutorConfig = z.object({
       inFlightGraceMs: ms(15_000),
       /** First wait before resending an unknown order; doubles per resend. */
       resendBaseMs: z.number().int().min(100).default(1_000),
+      /** ... up to this: an exit whose answer was lost is tried again at least this often once the exchange answers. */
+      resendMaxMs: z.number().int().min(100).default(4_000),
       maxResends: z.number().int().min(0).default(5),
       /** An entry is resent only this soon after it was decided; later it is looked up instead. */
       entryResendWindowMs: ms(10_000),
@@ -56,6 +58,7 @@ export const ExecutorConfig = z.object({
     .default({
       inFlightGraceMs: 15_000,
       resendBaseMs: 1_000,
+      resendMaxMs: 4_000,
       maxResends: 5,
       entryResendWindowMs: 10_000,
       lookupGraceMs: 2_000,

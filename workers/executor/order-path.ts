@@ -144,6 +144,15 @@ export interface OrderPathDeps {
 
 export type SubmitResult = { ok: true; order: Order } | { ok: false; code: string; message: string };
 
+/**
+ * How long after its `sends`-th unanswered send an order is resent or looked up: doubling from
+ * the base, capped so that a take-profit whose answers were lost during an outage goes out again
+ * within a few seconds of the exchange answering again.
+ */
+export function resendDelayMs(cfg: ExecutorConfig["unknown"], sends: number): number {
+  return Math.min(cfg.resendMaxMs, cfg.resendBaseMs * 2 ** Math.max(0, sends - 1));
+}
+
 /** Exit orders go ahead of entries in the limiter; cancels ahead of everything. */
 function priorityOf(purpose: Order["purpose"]): Priority {
   return isExitPurpose(purpose) ? "reduce" : "open";
@@ -423,8 +432,7 @@ export class OrderPath {
       const after = this.#apply(o.intentId, { kind: "rejected", error: r.failure.message, atMs: now });
       if (after) this.#d.onEvent({ kind: "order_rejected", order: after, error: r.failure.message });
     } else {
-      const cfg = this.#d.config();
-      const backoff = cfg.unknown.resendBaseMs * 2 ** Math.max(0, o.sends - 1);
+      const backoff = resendDelayMs(this.#d.config().unknown, o.sends);
       this.#apply(
         o.intentId,
         { kind: "unknown", error: r.failure.message, atMs: now },
