@@ -398,6 +398,87 @@ describe("circuit breakers and the trading state", () => {
     expect(await simPosition(c.ticker)).toBe(SIZE);
   });
 
+  it("daily loss counts an exit's proceeds before the next balance read: a take-profit on a position worth more than the limit does not trip it", async () => {
+    const m = await listMarket();
+    // 1 % of $10 000 = $100, and the position is worth $450: marked without the take-profit's
+    // proceeds (the balance read before the exit, the position gone after it) the day looks 4.5 % down.
+    const t = tradingSim("strategy-exit-cash", { config: { risk: { breakers: { dailyLossPct: 1 } } } });
+    await t.boot([m.ticker]);
+    await qualify(t, m.ticker);
+    await t.job("balance"); // the balance after the entry
+    expect(await t.position(m.ticker)).toMatchObject({ contracts: SIZE });
+
+    await control.tradeThrough(m.ticker, "bid", TAKE_PROFIT);
+    await t.settle();
+    expect(await t.position(m.ticker)).toBeNull();
+    await t.alarm(); // a heartbeat marks the equity before the balance is read again
+    expect(await t.tradingState()).toMatchObject({ state: "active", reasons: [] });
+    const [trade] = await t.trades();
+    expect(trade).toMatchObject({ reason: "take_profit", pnl: (TAKE_PROFIT - ENTRY) * SIZE - ENTRY_FEE });
+    const start = 10_000_000_000;
+    expect((await t.status()).equity).toBe(start + (trade?.pnl ?? 0));
+    // The exchange's balance, read again, agrees to the micro-dollar.
+    await t.job("balance");
+    expect((await t.status()).equity).toBe(start + (trade?.pnl ?? 0));
+    expect((await t.tradingState()).state).toBe("active");
+  });
+
+  it("daily loss is not marked from a balance read that raced a fill: the read answered before the take-profit filled reaches the bot after it, and a new read settles it", async () => {
+    const m = await listMarket();
+    const real = restClientFor(simRestBase(), lazySigner(env.KALSHI_KEY_ID, env.KALSHI_PRIVATE_KEY), {
+      timeoutMs: 2_000,
+    });
+    // Balance answers held back on request: the exchange has answered, the bot has not heard yet.
+    const held = { hold: null as Promise<void> | null, answered: 0 };
+    const rest = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === "getBalance")
+          return async () => {
+            const r = await target.getBalance();
+            held.answered++;
+            if (held.hold) await held.hold;
+            return r;
+          };
+        const v: unknown = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const t = tradingSim("strategy-raced-balance", {
+      config: { risk: { breakers: { dailyLossPct: 1 } } },
+      overrides: { rest },
+    });
+    await t.boot([m.ticker]);
+    await qualify(t, m.ticker);
+    await t.job("balance");
+    expect(await t.inObj((a) => a.orders.cash()?.certain)).toBe(true);
+
+    let release = () => {};
+    held.hold = new Promise<void>((r) => {
+      release = r;
+    });
+    const answeredBefore = held.answered;
+    const reading = t.job("balance");
+    for (let i = 0; i < 50 && held.answered === answeredBefore; i++) await t.barrier();
+    expect(held.answered).toBe(answeredBefore + 1); // the exchange answered: $450 in the position
+    await control.tradeThrough(m.ticker, "bid", TAKE_PROFIT); // ... and then the take-profit filled
+    for (let i = 0; i < 6; i++) await t.barrier();
+    expect(await t.position(m.ticker)).toBeNull();
+    held.hold = null;
+    release();
+    await reading;
+
+    // That answer holds neither the position nor its proceeds: not a mark to trust.
+    expect(await t.inObj((a) => a.orders.cash()?.certain)).toBe(false);
+    expect(await t.tradingState()).toMatchObject({ state: "active", reasons: [] });
+    // A new read, due at once, settles it.
+    await t.step(1_000, 1_000);
+    await t.alarm();
+    expect(await t.inObj((a) => a.orders.cash()?.certain)).toBe(true);
+    const [trade] = await t.trades();
+    expect((await t.status()).equity).toBe(10_000_000_000 + (trade?.pnl ?? 0));
+    expect((await t.tradingState()).state).toBe("active");
+  });
+
   it("consecutive losses: one losing round trip with a limit of 1 sets reducing: no entries, exits go on, until resume()", async () => {
     const [a, b] = [await listMarket(), await listMarket()];
     const t = tradingSim("strategy-losses", { config: { risk: { breakers: { consecutiveLosses: 1 } } } });

@@ -122,6 +122,9 @@ export interface AccountDeps {
   log: (event: string, data?: Record<string, unknown>) => void;
 }
 
+/** While the cash is uncertain (a balance read raced a fill), the balance is read again this soon. */
+const BALANCE_RECHECK_MS = 500;
+
 /** Jobs run at once when the account starts, and when a new instance of a running one is built. */
 const START_JOBS = ["universe", "reconcile", "exchange", "limits"] as const;
 
@@ -400,8 +403,7 @@ export class Account {
     const now = this.#d.nowMs();
     if (this.#d.presigner) this.#trackAny(this.#d.presigner.refresh());
     this.risk.feed(this.feed.feedLive());
-    const equity = this.equity();
-    if (equity !== null) this.risk.equity(equity);
+    this.#markEquity();
     this.#exitSignals();
     this.orders.keepAll();
     this.orders.refreshRestTops();
@@ -897,16 +899,37 @@ export class Account {
     return b?.fresh ? bidOf(b.top, side) : null;
   }
 
-  /** Balance plus open positions marked at the best bid (at cost when no fresh bid); null before a balance. */
+  /**
+   * Cash (the last balance plus the fills' cash since, see `OrderPath.cash`) plus open positions
+   * marked at the best bid (at cost when no fresh bid); null before a balance.
+   */
   equity(): MoneyMicros | null {
-    const balance = this.orders.journal.state().balance;
-    if (balance === null) return null;
+    return this.#equityMark()?.equity ?? null;
+  }
+
+  #equityMark(): { equity: MoneyMicros; certain: boolean } | null {
+    const c = this.orders.cash();
+    if (c === null) return null;
     let value = 0;
     for (const h of this.orders.positions()) {
       const mark = this.markOf(h.position.ticker, h.position.side);
       value += mark === null ? h.position.cost : mark * h.position.contracts;
     }
-    return balance + value;
+    return { equity: c.cash + value, certain: c.certain };
+  }
+
+  /**
+   * Hands the daily-loss breaker an equity mark, only one whose cash is certain: a balance read
+   * that raced a fill could show the fill's cash without its position (or the reverse) and trip
+   * the breaker on a loss that never happened. An uncertain one asks for a new read instead.
+   * True when the mark was certain (or there is no balance yet).
+   */
+  #markEquity(): boolean {
+    const m = this.#equityMark();
+    if (m === null) return true;
+    if (m.certain) this.risk.equity(m.equity);
+    else this.scheduler.runSoon("balance", BALANCE_RECHECK_MS);
+    return m.certain;
   }
 
   /** The account as the sizing sees it. */
@@ -1208,14 +1231,14 @@ export class Account {
   }
 
   async #balanceJob(): Promise<JobOutcome> {
+    const read = this.orders.balanceReadStarted();
     const r = await this.#d.rest.getBalance();
     if (!r.ok) return { ok: false, error: r.failure.message };
     const b = toBalance(r.value);
     if (!b.ok) return { ok: false, error: b.error };
-    this.orders.journal.setState({ balance: b.value.balance, balance_ms: this.#d.nowMs() });
-    const e = this.equity();
-    if (e !== null) this.risk.equity(e);
-    return { ok: true };
+    this.orders.balanceAnswered(read, b.value.balance);
+    // A read that raced a fill is read again soon rather than a period later.
+    return this.#markEquity() ? { ok: true } : { ok: true, againInMs: BALANCE_RECHECK_MS };
   }
 
   /** Sends the outbox to Supabase in batches until it is empty or a batch fails; keeps it within its bound. */

@@ -44,7 +44,9 @@ const Row = z.object({
 export type JobRow = z.infer<typeof Row>;
 
 /** What a job reports back; `ok: false` schedules a retry with backoff. */
-export type JobOutcome = { ok: true; detail?: string } | { ok: false; error: string };
+export type JobOutcome =
+  /** `againInMs`: the job wants its next run this soon (sooner than its period) */
+  { ok: true; detail?: string; againInMs?: number } | { ok: false; error: string };
 
 export interface JobSpec {
   /** Period between successful runs (ms). */
@@ -161,7 +163,7 @@ export class Scheduler {
     const next = outcome.ok
       ? askedAgain
         ? now
-        : now + spec.intervalMs
+        : now + Math.min(spec.intervalMs, outcome.againInMs ?? spec.intervalMs)
       : now + retryDelayMs(failures, spec.retryBaseMs ?? 1_000, spec.intervalMs);
     this.#sql.exec(
       "UPDATE schedule SET next_ms = ?, last_finished_ms = ?, last_ok = ?, failures = ?, last_error = ? WHERE job = ?",

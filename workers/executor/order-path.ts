@@ -29,6 +29,7 @@ import type {
   Fill,
   Intent,
   MarketInfo,
+  MoneyMicros,
   Order,
   Position,
   PriceUnits,
@@ -57,7 +58,7 @@ import type { ExecutorConfig } from "./config.ts";
 import { type ExitAction, type ExitState, PROTECT, planExits } from "./exit-keeper.ts";
 import { EXECUTOR_SCHEMA, type HeldPosition, Journal, type JournalOrder, type ReconDiff } from "./journal.ts";
 import { type Anomaly, applyOrderEvent, isTerminal, type OrderEvent } from "./order-state.ts";
-import { applyFill, markBid, settle, signedContracts } from "./positions.ts";
+import { applyFill, cashOfFill, markBid, settle, signedContracts } from "./positions.ts";
 import { planFills, planOrders, positionDiffs, type RemoteOrder } from "./reconcile.ts";
 
 /** The REST client methods the order path uses (the whole client satisfies it). */
@@ -225,6 +226,31 @@ interface Busy {
   retryAtMs: number;
 }
 
+/** How far the exchange's fill times and this Worker's clock may disagree. */
+const CLOCK_SLACK_MS = 1_000;
+
+/** A balance read under way: when it was sent, and the socket fill count then. */
+export interface BalanceRead {
+  sentMs: number;
+  fillSeq: number;
+}
+
+/**
+ * The cash as the bot can tell it: the exchange's last balance plus what the fills folded since
+ * did to it that the balance cannot have included. `certain` is false from a start until the first
+ * balance read, after a read during which a fill was folded, and after a fill whose time is too
+ * close to a read to tell whether the read holds it: only a certain figure may feed the
+ * daily-loss breaker, and a new read settles it.
+ */
+export interface CashView {
+  cash: MoneyMicros;
+  certain: boolean;
+  /** the exchange's balance, as last read */
+  balance: MoneyMicros;
+  /** the fills' cash since that read */
+  unbooked: MoneyMicros;
+}
+
 export class OrderPath {
   readonly #d: OrderPathDeps;
   readonly #j: Journal;
@@ -233,6 +259,8 @@ export class OrderPath {
   /** bumped by every fill folded from the socket; per market, the value at its last one */
   #fillSeq = 0;
   readonly #fillSeqOf = new Map<string, number>();
+  /** the last balance read (see `cash`): sent and answered when, and the cash booked since */
+  #balanceRead = { sentMs: 0, doneMs: 0, unbooked: 0, certain: false };
   /** cancel / amend / decrease requests in flight, by intent id */
   readonly #busy = new Map<string, Busy>();
   readonly #restTops = new Map<string, { top: TopOfBook; atMs: number }>();
@@ -646,6 +674,7 @@ export class OrderPath {
       this.#j.insertFill(f, order?.intentId ?? null, source);
       this.#d.history.fill(f);
       const held = this.#j.position(f.ticker);
+      this.#bookCash(f, cashOfFill(signedContracts(held?.position ?? null), f));
       const r = applyFill(held?.position ?? null, f, {
         nowMs: now,
         newPositionId: this.#d.newId,
@@ -1084,6 +1113,7 @@ export class OrderPath {
       st.fills_cursor_ms > 0 ? st.fills_cursor_ms - cfg.fillsOverlapMs : now - cfg.firstLookbackMs;
     const askedBefore = this.#reconcileAsked;
     const fillSeqBefore = this.#fillSeq;
+    const balanceRead = this.balanceReadStarted();
     const [resting, fills, positions, balance] = await Promise.all([
       this.#d.rest.listOrders({ status: "resting" }),
       this.#d.rest.listFills({ min_ts: Math.max(0, Math.floor(since / 1000)) }),
@@ -1100,6 +1130,10 @@ export class OrderPath {
       return { ok: false, diffs: 0, error: failed.failure.message };
     }
     if (!resting.ok || !fills.ok || !positions.ok || !balance.ok) return { ok: false, diffs: 0 };
+    // The balance as of these reads: what they fold in below (fills, adopted and settled
+    // positions) it already holds.
+    const bal = toBalance(balance.value);
+    if (bal.ok) this.balanceAnswered(balanceRead, bal.value.balance);
     let diffs = 0;
     const diff = (kind: ReconDiff["kind"], ticker: string | null, detail: string, blocking: boolean) => {
       this.#recordDiff(kind, ticker, detail, blocking, now);
@@ -1205,14 +1239,7 @@ export class OrderPath {
       diff(kind, d.ticker, `local ${d.local} vs exchange ${d.remote} (signed YES contracts, 1/100)`, true);
     }
 
-    const bal = toBalance(balance.value);
-    this.#d.transaction(() =>
-      this.#j.setState({
-        fills_cursor_ms: cursor,
-        reconciled_ms: now,
-        ...(bal.ok ? { balance: bal.value.balance, balance_ms: now } : {}),
-      }),
-    );
+    this.#d.transaction(() => this.#j.setState({ fills_cursor_ms: cursor, reconciled_ms: now }));
     // A reconnect during this run asked for another one; keep entries blocked until it runs.
     if (this.#reconcileAsked === askedBefore) this.#reconcileNeeded = false;
     this.#reconcileFailures = 0;
@@ -1428,6 +1455,49 @@ export class OrderPath {
     });
     this.#refreshHeld(ticker);
     this.#d.onEvent({ kind: "position_closed", roundTrip: rt });
+  }
+
+  // ================================================================ cash
+
+  /** Call before sending a balance read; hand the answer to `balanceAnswered` with this. */
+  balanceReadStarted(): BalanceRead {
+    return { sentMs: this.#d.nowMs(), fillSeq: this.#fillSeq };
+  }
+
+  /** The exchange's balance for a read started by `balanceReadStarted`: kept, and the fills' cash restarts from it. */
+  balanceAnswered(read: BalanceRead, balance: MoneyMicros): void {
+    const now = this.#d.nowMs();
+    this.#j.setState({ balance, balance_ms: now });
+    // A fill folded while the read was out may or may not be in it.
+    this.#balanceRead = {
+      sentMs: read.sentMs,
+      doneMs: now,
+      unbooked: 0,
+      certain: this.#fillSeq === read.fillSeq,
+    };
+  }
+
+  /**
+   * A fill's cash against the last balance read: one that happened before the read was sent is in
+   * the balance already; one after it is not, and is counted until the next read. One that
+   * happened while the read was out, give or take `CLOCK_SLACK_MS` between the exchange's clock
+   * and ours (or whose time is unknown), could be either: counted when after the send, and the
+   * figure is uncertain until the next read.
+   */
+  #bookCash(f: Fill, cash: MoneyMicros): void {
+    const r = this.#balanceRead;
+    const unknownTime = f.tsMs <= 0;
+    if (unknownTime || f.tsMs >= r.sentMs) r.unbooked += cash;
+    if (unknownTime || (f.tsMs >= r.sentMs - CLOCK_SLACK_MS && f.tsMs <= r.doneMs + CLOCK_SLACK_MS))
+      r.certain = false;
+  }
+
+  /** The cash as the bot can tell it (see `CashView`); null before any balance was read. */
+  cash(): CashView | null {
+    const balance = this.#j.state().balance;
+    if (balance === null) return null;
+    const r = this.#balanceRead;
+    return { cash: balance + r.unbooked, certain: r.certain, balance, unbooked: r.unbooked };
   }
 
   // ================================================================ queries

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Fill, Position, RoundTrip } from "../../shared/domain.ts";
 import { PRICE_SCALE } from "../../shared/kalshi/units.ts";
-import { applyFill, type FillContext, legPrice, settle, signedContracts } from "./positions.ts";
+import { applyFill, cashOfFill, type FillContext, legPrice, settle, signedContracts } from "./positions.ts";
 import { runs } from "./test-support.ts";
 
 const TICKER = "KXTEST-26MAY01-T50";
@@ -200,19 +200,34 @@ const fillArb: fc.Arbitrary<Fill> = fc
   })
   .map(({ size, buysYes, yesPrice, fee, tsMs }) => fill(buysYes ? size : -size, yesPrice, fee, tsMs));
 
-/** What the account's cash moved by, leg by leg: a YES-leg fill at p costs p a YES contract and pays 1 - p a NO one. */
+/** What the account's cash moved by over a sequence of fills (the order path's own measure). */
 function cashOf(fills: readonly Fill[]): number {
   let yes = 0;
   let cash = 0;
   for (const f of fills) {
-    cash -= f.yesPrice * f.yesDelta + f.fee;
-    const next = yes + f.yesDelta;
-    // NO contracts are bought at 1 - p: each one held costs $1 on top of the YES-leg flow.
-    cash -= PRICE_SCALE * (Math.max(0, -next) - Math.max(0, -yes));
-    yes = next;
+    cash += cashOfFill(yes, f);
+    yes += f.yesDelta;
   }
   return cash;
 }
+
+describe("cashOfFill: hand-computed", () => {
+  it.each<[string, number, Fill, number]>([
+    // 100 contracts = 10 000 count units; $0.90 = 9 000 price units; money in micro-dollars.
+    ["buying 100 YES at 0.90 with a $0.63 fee pays $90.63", 0, fill(10_000, 9_000, 630_000), -90_630_000],
+    ["selling those 100 YES at 0.92 receives $92", 10_000, fill(-10_000, 9_200), 92_000_000],
+    ["buying 100 NO at 0.10 (YES at 0.90) pays $10", 0, fill(-10_000, 9_000), -10_000_000],
+    ["selling 100 NO at 0.08 (YES at 0.92) receives $8", -10_000, fill(10_000, 9_200), 8_000_000],
+    [
+      "selling 150 YES at 0.90 holding 100: $90 in, then 50 NO at 0.10 bought: $5 out",
+      10_000,
+      fill(-15_000, 9_000),
+      85_000_000,
+    ],
+  ])("%s", (_name, yesBefore, f, cash) => {
+    expect(cashOfFill(yesBefore, f)).toBe(cash);
+  });
+});
 
 /** The value of `yes` signed contracts at YES price `mark`. */
 function holdingsAt(yes: number, mark: number): number {

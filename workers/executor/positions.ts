@@ -15,6 +15,7 @@ import type {
   CountUnits,
   ExitReason,
   Fill,
+  MoneyMicros,
   Position,
   PriceUnits,
   RoundTrip,
@@ -42,6 +43,19 @@ export interface FillOutcome {
 /** The fill's price on `side`'s leg. */
 export function legPrice(yesPrice: PriceUnits, side: Side): PriceUnits {
   return side === "yes" ? yesPrice : PRICE_SCALE - yesPrice;
+}
+
+/**
+ * What a fill did to the account's cash, given the signed YES contracts held before it: a YES-leg
+ * fill at p pays p per YES contract bought (and receives it per one sold), and every NO contract
+ * held costs $1 on top of that flow (a NO bought at 1 - p), less the fee.
+ */
+export function cashOfFill(yesBefore: CountUnits, fill: Fill): MoneyMicros {
+  const after = yesBefore + fill.yesDelta;
+  return (
+    -(fill.yesPrice * fill.yesDelta + fill.fee) -
+    PRICE_SCALE * (Math.max(0, -after) - Math.max(0, -yesBefore))
+  );
 }
 
 /** Signed YES contracts of a position (+ YES, - NO), 0 when flat. */
