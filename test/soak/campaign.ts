@@ -661,10 +661,15 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
 
     // An operator who resumes after a breaker once the episode that tripped it is over.
     if (!episode && !halted) {
-      const state = await h.inObj((a) => a.risk.view().state);
-      if (state !== "active") {
+      const view = await h.inObj((a) => a.risk.view());
+      if (view.state !== "active") {
         await h.inObj((a) => a.resume());
         activity.breaker_resumes = (activity.breaker_resumes ?? 0) + 1;
+        // Which breakers: a trip the faults do not explain is a bug, and the table shows them.
+        for (const r of view.reasons) {
+          const key = `resumed_after_${r.breaker}`;
+          activity[key] = (activity[key] ?? 0) + 1;
+        }
         lastDisturbanceMs = h.clock.now;
       }
     }
