@@ -104,10 +104,16 @@ describe("every intent", () => {
     ["a fractional count unit", exit({ count: 1.5 }), ctx({ positions: held() }), "invalid_count"],
     ["exactly the largest order", exit({ count: 1_000_000 }), ctx({ positions: big }), null],
     [
-      "one unit over the largest order",
-      exit({ count: 1_000_001 }),
+      "an entry one unit over the largest order",
+      entry({ count: 1_000_001 }),
       ctx({ positions: big }),
       "count_over_max",
+    ],
+    [
+      "an exit over the largest order, within the position (exits are bounded by the position)",
+      exit({ count: 1_500_000 }),
+      ctx({ positions: big }),
+      null,
     ],
     ["price at the $0.01 floor", exit({ price: 100 }), ctx({ positions: held() }), null],
     ["price one tick under the floor", exit({ price: 90 }), ctx({ positions: held() }), "price_outside_band"],

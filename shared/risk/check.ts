@@ -100,7 +100,10 @@ function checkCommon(intent: Intent, ctx: RiskContext, limits: RiskConfig): Risk
       },
     );
   }
-  if (intent.count > limits.maxOrderCount) {
+  // A fat-finger bound on what adds risk. An exit is bounded by the position it closes
+  // (exit_exceeds_position): refusing it here would leave a position larger than one order
+  // (adopted, or built by several entries) without its exits.
+  if (!isExitPurpose(intent.purpose) && intent.count > limits.maxOrderCount) {
     return deny("count_over_max", `count ${intent.count} exceeds the largest order ${limits.maxOrderCount}`, {
       count: intent.count,
       maxOrderCount: limits.maxOrderCount,

@@ -82,7 +82,7 @@ function isTimeZone(tz: string): boolean {
 
 const RiskConfigFields = z.strictObject({
   priceBand: PriceBand.default(PriceBand.parse({})),
-  /** Largest order, count units: 10 000 contracts (a fat-finger bound; sizing stays below it). */
+  /** Largest entry, count units: 10 000 contracts (a fat-finger bound; sizing stays below it; exits are bounded by their position). */
   maxOrderCount: z.number().int().min(1).default(1_000_000),
   /** An entry's limit may be at most this far above the live book's best ask: $0 (never above it). */
   maxEntrySlippage: price(0),
