@@ -670,11 +670,12 @@ export class OrderPath {
     const now = this.#d.nowMs();
     let opened: Position | null = null;
     let closed: RoundTrip | null = null;
+    let cash = 0;
     this.#d.transaction(() => {
       this.#j.insertFill(f, order?.intentId ?? null, source);
       this.#d.history.fill(f);
       const held = this.#j.position(f.ticker);
-      this.#bookCash(f, cashOfFill(signedContracts(held?.position ?? null), f));
+      cash = cashOfFill(signedContracts(held?.position ?? null), f);
       const r = applyFill(held?.position ?? null, f, {
         nowMs: now,
         newPositionId: this.#d.newId,
@@ -697,6 +698,7 @@ export class OrderPath {
         this.#j.putPosition({ ...held, position: { ...r.position, exits: held.position.exits } }, now);
       }
     });
+    this.#bookCash(f, cash);
     if (order) {
       const price = order.side === "yes" ? f.yesPrice : PRICE_SCALE - f.yesPrice;
       this.#apply(order.intentId, {
