@@ -319,6 +319,13 @@ export class Account {
       onEvent: (e) => this.#onPathEvent(e),
     });
     this.#defineJobs();
+    // An unreadable risk state started the account halted: announced like any trip (alert,
+    // history), and what adds risk is cancelled as on any halt.
+    const startup = this.risk.takeStartupEvents();
+    if (startup.length > 0) {
+      this.#lastTradingState = "active";
+      this.#onRiskEvents(startup);
+    }
     // A new instance of a running account (a deploy, an eviction) knows no market until the
     // universe job runs, and its held positions get no take-profit without their market's grid:
     // the jobs start() runs come first, not at their next period.

@@ -4,7 +4,8 @@
  * of `shared/risk/state.ts`; this module owns their one persisted row (`risk_state`, checked by
  * zod on read), applies each fold, stores the result and hands the trips and clears to the
  * account object (alerts, history). A row that fails its schema is reported and the account
- * starts halted rather than trading on a guessed state.
+ * starts halted rather than trading on a guessed state: the halted state replaces the row, and
+ * the account announces the halt once (`takeStartupEvents`).
  */
 
 import { z } from "zod";
@@ -45,6 +46,8 @@ export class RiskKeeper {
   readonly #nowMs: () => number;
   readonly #onEvents: (events: RiskEvent[]) => void;
   #state: RiskState;
+  /** the halt an unreadable stored state started with, for the account to announce once built */
+  #startup: RiskEvent[] = [];
 
   constructor(
     sql: SqlStorage,
@@ -72,12 +75,18 @@ export class RiskKeeper {
       this.#state = parsed.data;
     } else {
       log("risk.state_invalid", { error: "stored risk state does not match its schema; starting halted" });
-      this.#state = halt(
-        initialRiskState(),
-        "stored risk state was unreadable: review before resuming",
-        nowMs(),
-      ).state;
+      const f = halt(initialRiskState(), "stored risk state was unreadable: review before resuming", nowMs());
+      this.#state = f.state;
+      this.#write(f.state);
+      this.#startup = f.events;
     }
+  }
+
+  /** The trip this keeper started with (an unreadable stored state), once; then nothing. */
+  takeStartupEvents(): RiskEvent[] {
+    const e = this.#startup;
+    this.#startup = [];
+    return e;
   }
 
   get state(): RiskState {
@@ -118,11 +127,15 @@ export class RiskKeeper {
   #apply(f: Fold): void {
     if (f.state === this.#state && f.events.length === 0) return;
     this.#state = f.state;
+    this.#write(f.state);
+    if (f.events.length > 0) this.#onEvents(f.events);
+  }
+
+  #write(state: RiskState): void {
     this.#sql.exec(
       "INSERT INTO risk_state (id, doc, updated_ms) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms",
-      JSON.stringify(f.state),
+      JSON.stringify(state),
       this.#nowMs(),
     );
-    if (f.events.length > 0) this.#onEvents(f.events);
   }
 }
