@@ -76,7 +76,7 @@ export const ExitOrderConfig = z.strictObject({
   slippageStep: price(100),
   /** Never further below the bid than this: $0.05. */
   maxSlippage: price(500),
-  /** The order path stops retrying (and alerts) after this many attempts. */
+  /** After this many exit sells without closing the position, a critical alert; the exit goes on at its widest price. */
   maxAttempts: z.number().int().min(1).max(100).default(5),
 });
 export type ExitOrderConfig = z.infer<typeof ExitOrderConfig>;

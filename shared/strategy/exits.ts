@@ -124,7 +124,7 @@ export function exitSignal(input: ExitSignalInput): ExitSignal | null {
  * The limit price of immediate-or-cancel exit attempt `attempt` (0 = first) selling `side` into
  * best bid `bid`: bid - min(initialSlippage + attempt x slippageStep, maxSlippage), floored at
  * the smallest tradable price and snapped up to the grid. Attempts past `maxAttempts` keep the
- * widest price (the order path decides when to stop). Null when there is no bid or no
+ * widest price (the exit never stops; the account alerts at `maxAttempts`). Null when there is no bid or no
  * tradable price at or above the bound.
  */
 export function exitLimitPrice(

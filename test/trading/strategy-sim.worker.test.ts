@@ -13,12 +13,14 @@
  * size at the ask); `quadratic` fees: 0.07 x 500 x 0.90 x 0.10 = $3.15 to take the entry, no
  * maker fee on the take-profit.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Intent } from "../../shared/domain.ts";
 import { resolveTarget } from "../../shared/environment.ts";
 import { lazySigner, restClientFor, signedSocketOpener } from "../../workers/feed/feed-adapters.ts";
 import type { SocketOpener } from "../../workers/feed/ports.ts";
+import { queryHistory } from "../../workers/history/store.ts";
 import { simRestBase } from "../support/account-harness.ts";
 import {
   CREATE_PATH,
@@ -313,6 +315,56 @@ describe("exits", () => {
     expect((await exits()).map((r) => r.status)).toEqual([400, 201]);
     expect(await simPosition(m.ticker)).toBe(0);
     expect((await t.trades()).map((r) => r.reason)).toEqual(["flatten"]);
+  });
+
+  it("an exit still open after maxAttempts sells raises one critical alert and keeps trying", async () => {
+    const m = await listMarket();
+    const t = tradingSim("strategy-exit-stuck", { config: { strategy: { exitOrders: { maxAttempts: 2 } } } });
+    await t.boot([m.ticker]);
+    await qualify(t, m.ticker);
+    // The bot's own buy becomes the best bid: each exit sell would trade with it, and Kalshi's
+    // self-trade prevention (taker_at_cross) cancels the sell instead. Nothing else bids above.
+    const own = await t.inObj((x) => x.submitManual({ ...restingBuy(m.ticker), price: ENTRY, postOnly: false }));
+    if (!own.ok) throw new Error(`${own.code}: ${own.message}`);
+    await t.settle();
+    await t.inObj((x) => x.requestExit(m.ticker, "flatten"));
+    await t.settle();
+    const exitSells = async () =>
+      (await createsFor(m.ticker)).filter(
+        (r) => r.req.side === "ask" && r.req.time_in_force === "immediate_or_cancel",
+      ).length;
+    const stuckAlerts = () =>
+      runInDurableObject(t.stub, (_o, state) => {
+        const r = queryHistory(state.storage.sql, "alerts", { limit: 50 });
+        if (!r.ok) throw new Error(r.error);
+        return r.page.items.map((i) => i.row).filter((a) => a.kind === "critical_error");
+      });
+    expect(await exitSells()).toBe(1);
+    expect(await stuckAlerts()).toEqual([]); // one empty sell is not yet a stuck exit
+
+    for (let i = 0; i < 10 && (await exitSells()) < 4; i++) {
+      await t.step(2_000);
+      await t.alarm();
+    }
+    expect(await exitSells()).toBeGreaterThanOrEqual(4); // it keeps trying past the limit ...
+    const alerts = await stuckAlerts(); // ... and said so once, at the second
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        severity: "critical",
+        details: expect.objectContaining({ where: `exit ${m.ticker}` }),
+      }),
+    ]);
+    expect(await simPosition(m.ticker)).toBe(SIZE);
+
+    // The own bid goes: the next sell trades.
+    await t.inObj((x) => x.orders.cancelAll("test", (o) => o.purpose === "manual"));
+    await t.settle();
+    for (let i = 0; i < 5 && (await simPosition(m.ticker)) !== 0; i++) {
+      await t.step(2_000);
+      await t.alarm();
+    }
+    expect(await simPosition(m.ticker)).toBe(0);
+    expect(await stuckAlerts()).toHaveLength(1);
   });
 });
 

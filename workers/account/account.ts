@@ -583,6 +583,16 @@ export class Account {
           error: e.error.slice(0, 200),
         });
         return;
+      case "exit_attempt":
+        // The exit keeps trying at its widest price; past maxAttempts the operator must know.
+        if (e.attempt === this.config.get().strategy.exitOrders.maxAttempts)
+          this.notifier.alert({
+            kind: "critical_error",
+            atMs: now,
+            where: `exit ${e.ticker}`,
+            message: `the ${e.reason} exit of ${e.ticker} has sent ${e.attempt} immediate-or-cancel sells without closing the position; it goes on at the widest price`,
+          });
+        return;
       case "order_group_triggered":
         this.risk.halt(
           `the exchange-side order group on shard ${e.exchangeIndex} triggered (contracts cap exceeded)`,

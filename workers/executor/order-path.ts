@@ -101,6 +101,8 @@ export type PathEvent =
   | { kind: "recon_diff"; diff: ReconDiff }
   | { kind: "anomaly"; intentId: string; anomaly: Anomaly }
   | { kind: "order_group_triggered"; exchangeIndex: number }
+  /** an immediate-or-cancel exit went out: `attempt` counts from 1 within one exit */
+  | { kind: "exit_attempt"; ticker: string; reason: ExitReason; attempt: number }
   | { kind: "reconciled"; atMs: number };
 
 export interface OrderPathDeps {
@@ -890,6 +892,7 @@ export class OrderPath {
           positionId: p.positionId,
           reason: `${a.reason} attempt ${a.attempt}`,
         });
+        this.#d.onEvent({ kind: "exit_attempt", ticker: p.ticker, reason: a.reason, attempt: a.attempt });
         return;
     }
   }
