@@ -324,7 +324,9 @@ describe("exits", () => {
     await qualify(t, m.ticker);
     // The bot's own buy becomes the best bid: each exit sell would trade with it, and Kalshi's
     // self-trade prevention (taker_at_cross) cancels the sell instead. Nothing else bids above.
-    const own = await t.inObj((x) => x.submitManual({ ...restingBuy(m.ticker), price: ENTRY, postOnly: false }));
+    const own = await t.inObj((x) =>
+      x.submitManual({ ...restingBuy(m.ticker), price: ENTRY, postOnly: false }),
+    );
     if (!own.ok) throw new Error(`${own.code}: ${own.message}`);
     await t.settle();
     await t.inObj((x) => x.requestExit(m.ticker, "flatten"));
