@@ -1279,7 +1279,9 @@ export class Account {
     }
     enforceBound(this.#d.sql, cfg.outboxBound);
     const st = outboxState(this.#d.sql, cfg.outboxBound);
-    if (st.nearBound)
+    // Without Supabase nothing waits to be sent: the rows are the local history (kept within the
+    // bound and the retention), and an alert about a backlog would be false.
+    if (st.nearBound && this.#d.historyClient !== null)
       this.notifier.alert({
         kind: "outbox_near_bound",
         atMs: this.#d.nowMs(),
