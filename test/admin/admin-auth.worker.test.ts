@@ -39,6 +39,7 @@ const PROTECTED: [string, string, unknown?][] = [
   ["POST", "/api/reconciliation/some-id/review"],
   ["GET", "/api/history/orders?limit=2"],
   ["GET", "/api/outbox"],
+  ["POST", "/api/outbox/requeue"],
   ["GET", "/api/reports"],
   ["POST", "/api/report/send", {}],
 ];

@@ -243,6 +243,11 @@ export class AccountObject extends DurableObject<Env> {
     return this.#account.outbox();
   }
 
+  /** The rows Supabase refused, back in the outbox for the next flush. */
+  requeueOutbox(): { requeued: number } {
+    return this.#account.requeueOutbox();
+  }
+
   reports(limit = 30, day?: string): StoredReport[] {
     return this.#account.ledger.reports(clamp(limit), day);
   }

@@ -80,6 +80,7 @@ import {
   ensureHistorySchema,
   type OutboxState,
   outboxState,
+  requeueRejected,
 } from "../history/store.ts";
 import { type Alert, positionClosedAlert, positionOpenedAlert } from "../notify/alerts.ts";
 import type { Send } from "../notify/notify-jobs.ts";
@@ -1304,6 +1305,17 @@ export class Account {
     }
     deleted += this.ledger.prune(this.#d.nowMs() - cfg.retentionDays * 86_400_000);
     return { ok: true, detail: `${deleted} rows deleted` };
+  }
+
+  /**
+   * Puts the rows Supabase refused for their content back in the outbox (once the schema or the
+   * data is fixed); the flush runs at once. A row refused again is set aside again.
+   */
+  requeueOutbox(): { requeued: number } {
+    const requeued = requeueRejected(this.#d.sql);
+    this.#d.log("history.requeued", { rows: requeued });
+    if (requeued > 0) this.scheduler.runSoon("flush");
+    return { requeued };
   }
 
   outbox(): OutboxState & { supabase: boolean } {

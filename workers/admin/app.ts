@@ -272,6 +272,8 @@ export function createAdminApp() {
   );
 
   app.get("/api/outbox", async (c) => c.json(await accountFor(c.env).outbox()));
+  // After the schema or the data was fixed: the rows Supabase refused go out with the next flush.
+  app.post("/api/outbox/requeue", async (c) => c.json(await accountFor(c.env).requeueOutbox()));
 
   // ---------------------------------------------------------------- reports
 
