@@ -1,7 +1,7 @@
 /**
  * The account's risk state survives restarts in one checked row. A row that cannot be read (a
  * corrupted write, a schema from other code) must not be guessed at: the new instance starts
- * halted, and says so as any halt does (an alert and a history row), so the operator hears of it
+ * halted, and says so like every halt (an alert and a history row), so the operator hears of it
  * rather than finding a silent bot.
  */
 import { runInDurableObject } from "cloudflare:test";
