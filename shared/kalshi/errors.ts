@@ -12,20 +12,26 @@
  * executor's three-way answer (`rejected`, `unknown`, `exists`).
  */
 
-export type FailureReason =
-  | "rate_limited"
-  | "server_error"
-  | "timeout"
-  | "network"
-  | "rejected"
-  | "unauthorized"
-  | "not_found"
-  /** 409 `order_already_exists`: a create whose `client_order_id` is taken, i.e. the order exists. */
-  | "already_exists"
-  /** Any other 409 (no code, or a code we do not know). */
-  | "conflict"
-  | "redirect"
-  | "bad_response";
+/**
+ * Every reason a Kalshi call can fail for, as a list (tests check a failure's reason is one of
+ * them) and as the type. `already_exists` is a 409 `order_already_exists`: a create whose
+ * `client_order_id` is taken, i.e. the order exists; `conflict` is any other 409 (no code, or a
+ * code we do not know).
+ */
+export const FAILURE_REASONS = [
+  "rate_limited",
+  "server_error",
+  "timeout",
+  "network",
+  "rejected",
+  "unauthorized",
+  "not_found",
+  "already_exists",
+  "conflict",
+  "redirect",
+  "bad_response",
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 export interface Failure {
   retryable: boolean;

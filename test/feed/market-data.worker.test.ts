@@ -9,31 +9,17 @@
 import { describe, expect, it } from "vitest";
 import type { MarketInfo } from "../../shared/domain.ts";
 import snapshotFixture from "../../shared/kalshi/fixtures/ws_orderbook_snapshot.json" with { type: "json" };
-import { parseTickGrid } from "../../shared/kalshi/tick-grid.ts";
 import type { WsMessage } from "../../shared/kalshi/ws-messages.ts";
 import { frameHandlerBookPort } from "../../workers/feed/book-port.ts";
 import { FeedConfig } from "../../workers/feed/feed-config.ts";
 import { type FeedPersisted, MarketData } from "../../workers/feed/market-data.ts";
 import type { BookPort, FrameResult, SocketOpener, StoredBook } from "../../workers/feed/ports.ts";
+import { watchedMarket } from "../support/market-info.ts";
 
 const TICKER = "FED-23DEC-T3.00";
 
 function market(ticker = TICKER): MarketInfo {
-  return {
-    ticker,
-    eventTicker: "FED-23DEC",
-    seriesTicker: "FED",
-    status: "active",
-    openTimeMs: 0,
-    closeTimeMs: 10 * 3_600_000,
-    grid: parseTickGrid([{ start: "0.0000", end: "1.0000", step: "0.0100" }]),
-    exchangeIndex: 0,
-    volume24h: 2_000_000,
-    top: { yesBid: 9_000, yesBidSize: 100_000, noBid: 900, noBidSize: 5_000 },
-    fee: { feeType: "quadratic", multiplierPpm: 1_000_000, waiverUntilMs: null },
-    canCloseEarly: false,
-    multivariate: false,
-  };
+  return watchedMarket(ticker);
 }
 
 /** Plays Kalshi: answers subscribe/update/list commands and records them, with a seq per sid. */

@@ -26,11 +26,11 @@ import tickerFixture from "../../shared/kalshi/fixtures/ws_ticker.json" with { t
 import tradeFixture from "../../shared/kalshi/fixtures/ws_trade.json" with { type: "json" };
 import unsubscribedFixture from "../../shared/kalshi/fixtures/ws_unsubscribed.json" with { type: "json" };
 import userOrderFixture from "../../shared/kalshi/fixtures/ws_user_order.json" with { type: "json" };
-import { parseTickGrid } from "../../shared/kalshi/tick-grid.ts";
 import { WsMessage } from "../../shared/kalshi/ws-messages.ts";
 import { frameHandlerBookPort } from "../../workers/feed/book-port.ts";
 import { FeedConfig } from "../../workers/feed/feed-config.ts";
 import { type FeedPersisted, MarketData } from "../../workers/feed/market-data.ts";
+import { watchedMarket } from "../support/market-info.ts";
 import { damagedText, randomJsonText, runs } from "./support.ts";
 
 const FED = "FED-23DEC-T3.00";
@@ -52,21 +52,7 @@ const FRAMES: unknown[] = [
 ];
 
 function market(ticker: string): MarketInfo {
-  return {
-    ticker,
-    eventTicker: "EV",
-    seriesTicker: "S",
-    status: "active",
-    openTimeMs: 0,
-    closeTimeMs: 10 * 3_600_000,
-    grid: parseTickGrid([{ start: "0.0000", end: "1.0000", step: "0.0100" }]),
-    exchangeIndex: 0,
-    volume24h: 2_000_000,
-    top: { yesBid: 9_000, yesBidSize: 100_000, noBid: 900, noBidSize: 5_000 },
-    fee: { feeType: "quadratic", multiplierPpm: 1_000_000, waiverUntilMs: null },
-    canCloseEarly: false,
-    multivariate: false,
-  };
+  return watchedMarket(ticker, "EV", "S");
 }
 
 /** Plays Kalshi over a WebSocketPair: answers commands, numbers each sid's frames. */

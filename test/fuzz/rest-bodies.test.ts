@@ -15,6 +15,7 @@ import type { z } from "zod";
 import { MARKET_STATUSES } from "../../shared/domain.ts";
 import {
   classifyHttp,
+  FAILURE_REASONS,
   type FailureReason,
   MAX_BODY_IN_MESSAGE,
   parseKalshiErrorBody,
@@ -68,19 +69,7 @@ import { damagedText, hostileValue, randomJsonText, runs } from "./support.ts";
 const fixture = (name: string): Json =>
   JSON.parse(readFileSync(new URL(`../../shared/kalshi/fixtures/${name}`, import.meta.url), "utf8")) as Json;
 
-const REASONS: readonly FailureReason[] = [
-  "rate_limited",
-  "server_error",
-  "timeout",
-  "network",
-  "rejected",
-  "unauthorized",
-  "not_found",
-  "already_exists",
-  "conflict",
-  "redirect",
-  "bad_response",
-];
+const REASONS: readonly FailureReason[] = FAILURE_REASONS;
 const RETRYABLE: readonly FailureReason[] = ["rate_limited", "server_error", "timeout", "network"];
 
 /** Error bodies: Kalshi's three shapes (wrapped, flat, the 429 string) damaged, plus anything. */

@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type FailureReason, writeOutcome } from "../../shared/kalshi/errors.ts";
+import { FAILURE_REASONS, type FailureReason, writeOutcome } from "../../shared/kalshi/errors.ts";
 import { RateLimiter } from "../../shared/kalshi/rate-limiter.ts";
 import { KalshiRestClient, type Result, type WriteResult } from "../../shared/kalshi/rest-client.ts";
 import { CreateOrderV2Response, GetBalanceResponse } from "../../shared/kalshi/rest-schemas.ts";
@@ -30,19 +30,7 @@ const BODIES: Json[] = [
   "http_get_exchange_status.json",
 ].map(fixture);
 
-const REASONS: readonly FailureReason[] = [
-  "rate_limited",
-  "server_error",
-  "timeout",
-  "network",
-  "rejected",
-  "unauthorized",
-  "not_found",
-  "already_exists",
-  "conflict",
-  "redirect",
-  "bad_response",
-];
+const REASONS: readonly FailureReason[] = FAILURE_REASONS;
 
 type Thrown = "type-error" | "timeout" | "abort" | "string" | "null" | "prototype-less object" | "number";
 
