@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { SimControlClient } from "../../sim/control-client.ts";
 import { createHistoryClient } from "../../workers/history/flush.ts";
 import { logRow } from "../../workers/history/rows.ts";
-import { appendHistory, queryHistory } from "../../workers/history/store.ts";
+import { appendHistory } from "../../workers/history/store.ts";
 import { accountHarness } from "../support/account-harness.ts";
 
 const control = new SimControlClient(env.KALSHI_SIM_URL);
@@ -46,11 +46,7 @@ async function flushWith(name: string, supabase: boolean, rows: number) {
     appendHistory(state.storage.sql, batch, h.clock.now);
   });
   await h.job("flush");
-  return runInDurableObject(h.stub, (_o, state) => {
-    const r = queryHistory(state.storage.sql, "alerts", { limit: 50 });
-    if (!r.ok) throw new Error(r.error);
-    return r.page.items.map((i) => i.row).filter((a) => a.kind === "outbox_near_bound");
-  });
+  return (await h.history("alerts")).filter((a) => a.kind === "outbox_near_bound");
 }
 
 describe("the outbox alert", () => {

@@ -8,7 +8,6 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { SimControlClient } from "../../sim/control-client.ts";
-import { queryHistory } from "../../workers/history/store.ts";
 import { accountHarness } from "../support/account-harness.ts";
 
 const control = new SimControlClient(env.KALSHI_SIM_URL);
@@ -37,13 +36,7 @@ describe("an unreadable risk state", () => {
     expect(trading.reasons).toEqual([
       expect.objectContaining({ breaker: "admin", message: expect.stringContaining("unreadable") }),
     ]);
-    const found = await runInDurableObject(h.stub, (_o, state) => {
-      const sql = state.storage.sql;
-      const alerts = queryHistory(sql, "alerts", { limit: 10 });
-      const events = queryHistory(sql, "risk_events", { limit: 10 });
-      if (!alerts.ok || !events.ok) throw new Error("history query refused");
-      return { alerts: alerts.page.items.map((i) => i.row), events: events.page.items.map((i) => i.row) };
-    });
+    const found = { alerts: await h.history("alerts"), events: await h.history("risk_events") };
     expect(found.alerts).toEqual([
       expect.objectContaining({
         kind: "breaker_trip",
@@ -55,10 +48,7 @@ describe("an unreadable risk state", () => {
     // Once: a later instance reads the halted state it stored, and announces nothing again.
     await h.install();
     expect((await h.status()).trading.state).toBe("halted");
-    const alertsAfter = await runInDurableObject(h.stub, (_o, state) => {
-      const r = queryHistory(state.storage.sql, "alerts", { limit: 10 });
-      return r.ok ? r.page.items.length : -1;
-    });
+    const alertsAfter = (await h.history("alerts")).length;
     expect(alertsAfter).toBe(1);
   });
 });

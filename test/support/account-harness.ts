@@ -12,6 +12,8 @@ import type { KalshiRestClient } from "../../shared/kalshi/rest-client.ts";
 import type { Account, AccountDeps } from "../../workers/account/account.ts";
 import { type AccountObject, INTERNALS } from "../../workers/account/account-object.ts";
 import { lazySigner, restClientFor } from "../../workers/feed/feed-adapters.ts";
+import type { HistoryTable, RowOf } from "../../workers/history/rows.ts";
+import { queryHistory } from "../../workers/history/store.ts";
 
 /** The simulator's REST base, as the test environment resolves it. */
 export function simRestBase(): string {
@@ -94,10 +96,19 @@ export function accountHarness(name: string, opts: HarnessOptions = {}) {
     await beat();
   };
 
+  /** The newest rows of one table of the object's local history (what the admin API serves). */
+  const history = <T extends HistoryTable>(table: T, limit = 50): Promise<RowOf[T][]> =>
+    runInDurableObject(stub, (_o, state) => {
+      const r = queryHistory(state.storage.sql, table, { limit });
+      if (!r.ok) throw new Error(`history query refused: ${r.error}`);
+      return r.page.items.map((i) => i.row);
+    });
+
   return {
     stub,
     clock,
     logs,
+    history,
     inObj,
     install,
     barrier,

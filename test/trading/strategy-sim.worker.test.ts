@@ -13,14 +13,12 @@
  * size at the ask); `quadratic` fees: 0.07 x 500 x 0.90 x 0.10 = $3.15 to take the entry, no
  * maker fee on the take-profit.
  */
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Intent } from "../../shared/domain.ts";
 import { resolveTarget } from "../../shared/environment.ts";
 import { lazySigner, restClientFor, signedSocketOpener } from "../../workers/feed/feed-adapters.ts";
 import type { SocketOpener } from "../../workers/feed/ports.ts";
-import { queryHistory } from "../../workers/history/store.ts";
 import { simRestBase } from "../support/account-harness.ts";
 import {
   CREATE_PATH,
@@ -335,12 +333,7 @@ describe("exits", () => {
       (await createsFor(m.ticker)).filter(
         (r) => r.req.side === "ask" && r.req.time_in_force === "immediate_or_cancel",
       ).length;
-    const stuckAlerts = () =>
-      runInDurableObject(t.stub, (_o, state) => {
-        const r = queryHistory(state.storage.sql, "alerts", { limit: 50 });
-        if (!r.ok) throw new Error(r.error);
-        return r.page.items.map((i) => i.row).filter((a) => a.kind === "critical_error");
-      });
+    const stuckAlerts = async () => (await t.history("alerts")).filter((a) => a.kind === "critical_error");
     expect(await exitSells()).toBe(1);
     expect(await stuckAlerts()).toEqual([]); // one empty sell is not yet a stuck exit
 
