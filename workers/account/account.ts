@@ -411,7 +411,7 @@ export class Account {
     const now = this.#d.nowMs();
     if (this.#d.presigner) this.#trackAny(this.#d.presigner.refresh());
     this.risk.feed(this.feed.feedLive());
-    this.#markEquity();
+    if (!this.#markEquity()) this.scheduler.runSoon("balance", BALANCE_RECHECK_MS);
     this.#exitSignals();
     this.orders.keepAll();
     this.orders.refreshRestTops();
@@ -939,14 +939,13 @@ export class Account {
   /**
    * Hands the daily-loss breaker an equity mark, only one whose cash is certain: a balance read
    * that raced a fill could show the fill's cash without its position (or the reverse) and trip
-   * the breaker on a loss that never happened. An uncertain one asks for a new read instead.
-   * True when the mark was certain (or there is no balance yet).
+   * the breaker on a loss that never happened. False when the mark was uncertain: the caller has
+   * the balance read again soon.
    */
   #markEquity(): boolean {
     const m = this.#equityMark();
     if (m === null) return true;
     if (m.certain) this.risk.equity(m.equity);
-    else this.scheduler.runSoon("balance", BALANCE_RECHECK_MS);
     return m.certain;
   }
 
